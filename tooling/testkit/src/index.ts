@@ -1,1 +1,1 @@
-export {};
+export { installPacked, nodeEval, packWorkspacePackage, repoRoot } from "./pack.js";
