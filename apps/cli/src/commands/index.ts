@@ -1,7 +1,13 @@
 /** Every `netperm` subcommand, in the order `netperm --help` lists them. */
 import type { Command } from "../command.js";
 import { command as check } from "./check.js";
+import { command as explain } from "./explain.js";
+import { command as lint } from "./lint.js";
+import { command as policy } from "./policy.js";
 
 export const commands: readonly Command[] = [
   check,
+  explain,
+  lint,
+  policy,
 ];
