@@ -5,7 +5,7 @@
  * parseArgs; the rules themselves are read by @netperm/core.
  */
 import { readFile } from "node:fs/promises";
-import { resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { mergePolicies, parsePolicy, type Policy, type PolicyDocument } from "@netperm/core";
 import type { Io } from "./command.js";
@@ -73,9 +73,43 @@ export async function readCommandLine(argv: readonly string[], io: Io, options: 
     else if ((POLICY_FLAGS as readonly string[]).includes(token.name)) flags.push(`--${token.name}=${token.value}`);
   }
   const policies: Policy[] = [];
+  const fromPackage = await readPackageJsonPolicy(io);
+  if (fromPackage) policies.push(fromPackage);
   for (const file of files) policies.push(await readPolicyFile(file, io));
   policies.push(parsePolicy(flags, { origin: "flags" }));
   return { policy: mergePolicies(...policies), values: parsed.values, positionals: parsed.positionals, rest };
+}
+
+/**
+ * The `"netperm"` key of the nearest package.json (from the working directory
+ * up), so a project can carry its own policy. Only the nearest package.json
+ * counts: a parent project's policy does not leak into a child project.
+ */
+export async function readPackageJsonPolicy(io: Io): Promise<Policy | undefined> {
+  for (let dir = resolve(io.cwd); ; dir = dirname(dir)) {
+    const path = join(dir, "package.json");
+    let text: string | undefined;
+    try {
+      text = await readFile(path, "utf8");
+    } catch {
+      text = undefined;
+    }
+    if (text !== undefined) {
+      let manifest: unknown;
+      try {
+        manifest = JSON.parse(text);
+      } catch {
+        throw new UsageError("NETPERM_POLICY_FILE", `${path} is not JSON`);
+      }
+      const document = (manifest as { netperm?: unknown } | null)?.netperm;
+      if (document === undefined) return undefined;
+      if (typeof document !== "object" || document === null || Array.isArray(document)) {
+        throw new UsageError("NETPERM_POLICY_FILE", `the "netperm" key of ${path} must be a policy document object`);
+      }
+      return parsePolicy(document as PolicyDocument, { origin: `${relative(io.cwd, path) || "package.json"}#netperm` });
+    }
+    if (dirname(dir) === dir) return undefined;
+  }
 }
 
 /** Reads a JSON policy document; errors carry the file's path. */
