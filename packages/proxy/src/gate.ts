@@ -1,0 +1,143 @@
+/**
+ * Enforcement: turns a request (protocol, operation, host as asked, port)
+ * into the list of real endpoints the proxy may open, or a refusal. Every
+ * answer comes from `compile(policy).decide`; this file adds only the I/O the
+ * core must not do: resolving a name (DESIGN §3: a proxy given a name checks
+ * the name, resolves it itself, and connects only to answers that also pass
+ * every deny rule and the family restriction).
+ */
+import { parseIp, type CompiledPolicy, type Decision, type Protocol, type ResolutionTable } from "@netperm/core";
+
+/** Looks a name up; returns IP texts (any spelling). Throwing means "did not resolve". */
+export type Resolver = (name: string) => Promise<readonly string[]>;
+
+export interface GateRequest {
+  readonly op: "connect" | "bind" | "send";
+  readonly protocol: Protocol;
+  /** The host exactly as the client sent it (name, IP in any spelling, or garbage); no brackets. */
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface Endpoint {
+  readonly host: string;
+  readonly port: number;
+}
+
+export type GateResult =
+  | {
+      readonly allowed: true;
+      /** The decision that allowed the request (for a name: the decision by name). */
+      readonly decision: Decision;
+      /** Where sockets may really go, in order of preference; never empty. */
+      readonly endpoints: readonly Endpoint[];
+    }
+  | {
+      readonly allowed: false;
+      /** `denied`: the policy refused; `unresolved`: the name had no usable answer. */
+      readonly kind: "denied" | "unresolved";
+      readonly decision: Decision;
+    };
+
+export interface Gate {
+  check(request: GateRequest): Promise<GateResult>;
+}
+
+/** Strips one pair of brackets (`[::1]`), which URL authorities carry. */
+export function bareHost(host: string): string {
+  return host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;
+}
+
+/**
+ * Builds the gate over a compiled policy, the session's resolution table and
+ * a resolver. Never throws: anything unexpected is a denial (fail closed).
+ */
+export function createGate(compiled: CompiledPolicy, table: ResolutionTable, resolve: Resolver): Gate {
+  const check = async (request: GateRequest): Promise<GateResult> => {
+    const { op, protocol, port } = request;
+    const host = bareHost(request.host);
+    const first = compiled.decide({ op, protocol, host, port }, table);
+    if (!first.allowed) return { allowed: false, kind: "denied", decision: first };
+    const ip = parseIp(host);
+    if (ip !== undefined) {
+      return { allowed: true, decision: first, endpoints: [endpointOf(first, ip.text, port)] };
+    }
+    // A name: decided by name above; now its answers, each decided as an address.
+    const name = first.host;
+    const answers = await answersFor(name, first);
+    if (answers !== undefined && answers.denied !== undefined) {
+      return { allowed: false, kind: "denied", decision: answers.denied };
+    }
+    if (answers === undefined || answers.list.length === 0) {
+      const message = `${name} did not resolve to a usable address`;
+      return { allowed: false, kind: "unresolved", decision: { ...first, allowed: false, reason: "not-resolved", message } };
+    }
+    table.record(name, answers.list);
+    const endpoints: Endpoint[] = [];
+    let refusal: Decision | undefined;
+    for (const answer of answers.list) {
+      const d = compiled.decide({ op, protocol, host: answer, port, via: name }, table);
+      if (d.allowed) endpoints.push(endpointOf(d, answer, port));
+      else refusal ??= d;
+    }
+    if (endpoints.length === 0) {
+      return { allowed: false, kind: "denied", decision: refusal ?? { ...first, allowed: false, reason: "not-resolved" } };
+    }
+    return { allowed: true, decision: first, endpoints };
+  };
+
+  /** The name's answers: a mapping's addresses without DNS, else the resolver's. */
+  const answersFor = async (
+    name: string,
+    byName: Decision,
+  ): Promise<{ list: string[]; denied?: Decision } | undefined> => {
+    let raw: readonly string[];
+    if (byName.mapped?.host !== undefined) {
+      raw = [byName.mapped.host];
+    } else {
+      const r = compiled.decide({ op: "resolve", host: name }, table);
+      // A --deny-resolve rule for the name is honoured; the absence of a resolve
+      // grant is not a refusal here: the outbound grant by name is what the client asked for.
+      if (!r.allowed && r.reason === "denied-by-rule") return { list: [], denied: r };
+      if (r.allowed && r.mapped?.addresses !== undefined && r.mapped.addresses.length > 0) raw = r.mapped.addresses;
+      else {
+        try {
+          raw = await resolve(name);
+        } catch {
+          return undefined;
+        }
+      }
+    }
+    const list: string[] = [];
+    for (const a of raw) {
+      const ip = parseIp(a);
+      if (ip === undefined) continue;
+      if (byName.family !== undefined && ip.family !== byName.family) continue;
+      if (!list.includes(ip.text)) list.push(ip.text);
+    }
+    return { list };
+  };
+
+  return {
+    check: async (request) => {
+      try {
+        return await check(request);
+      } catch (err) {
+        const decision: Decision = {
+          allowed: false,
+          op: request.op,
+          protocol: request.protocol,
+          host: request.host,
+          port: request.port,
+          reason: "invalid-input",
+          message: err instanceof Error ? err.message : String(err),
+        };
+        return { allowed: false, kind: "denied", decision };
+      }
+    },
+  };
+}
+
+function endpointOf(d: Decision, address: string, port: number): Endpoint {
+  return { host: d.mapped?.host ?? address, port: d.mapped?.port ?? port };
+}

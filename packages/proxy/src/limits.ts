@@ -1,0 +1,85 @@
+/**
+ * The proxy's limits and the context every front end (SOCKS5, HTTP) shares:
+ * the gate, the audit sink, the socket counters and the credentials.
+ */
+import type { Socket } from "node:net";
+import type { Decision } from "@netperm/core";
+import { AuditEntry, hostPort, type AuditRecord, type FrontEnd } from "./audit.js";
+import type { Gate } from "./gate.js";
+import type { SocketCounter } from "./tunnel.js";
+
+/** Bounds on what one client can make the proxy hold. All times in milliseconds. */
+export interface Limits {
+  /** Time from accept to a complete handshake (SOCKS5 request, HTTP request head). Default 10 000. */
+  readonly handshakeTimeoutMs: number;
+  /** Largest HTTP request or response head, in bytes. Default 16 384. */
+  readonly maxHeaderBytes: number;
+  /** Client connections held at once; more are closed at accept. Default 4 096. */
+  readonly maxConnections: number;
+  /** A relay or keep-alive connection with no traffic either way for this long is closed. Default 300 000; 0 disables. */
+  readonly idleTimeoutMs: number;
+  /** Time allowed to open one upstream socket. Default 10 000. */
+  readonly connectTimeoutMs: number;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  handshakeTimeoutMs: 10_000,
+  maxHeaderBytes: 16 * 1024,
+  maxConnections: 4096,
+  idleTimeoutMs: 300_000,
+  connectTimeoutMs: 10_000,
+};
+
+/** Validates partial limits over the defaults; throws a TypeError naming the bad field. */
+export function resolveLimits(partial: Partial<Limits> | undefined): Limits {
+  const out = { ...DEFAULT_LIMITS, ...partial };
+  for (const [key, value] of Object.entries(out)) {
+    if (!Number.isInteger(value) || value < 0) throw new TypeError(`limits.${key} must be a non-negative integer, got ${String(value)}`);
+  }
+  if (out.maxHeaderBytes < 256) throw new TypeError("limits.maxHeaderBytes must be at least 256");
+  return out;
+}
+
+/** What a front end reports when it has decided a request. */
+export interface DecisionEvent {
+  readonly client: string;
+  readonly protocol: FrontEnd;
+  /** The target as asked, `host:port`. */
+  readonly target: string;
+  readonly decision: Decision;
+}
+
+export interface ProxyContext {
+  readonly gate: Gate;
+  readonly limits: Limits;
+  readonly counter: SocketCounter;
+  /** Username -> password; undefined means no authentication. */
+  readonly users: ReadonlyMap<string, string> | undefined;
+  /** The address the proxy listens on (for SOCKS5 BIND / UDP ASSOCIATE sockets). */
+  readonly listenHost: string;
+  emitDecision(event: DecisionEvent): void;
+  writeAudit(record: AuditRecord): void;
+  /** Registers a socket the proxy opened for a client (UDP, BIND) so `close()` can end it. */
+  track(closer: () => void): () => void;
+}
+
+/** The client of a socket as `ip:port`. */
+export function clientOf(socket: Socket): string {
+  return hostPort(socket.remoteAddress ?? "?", socket.remotePort);
+}
+
+/** Reports the decision and opens its audit entry. */
+export function audit(ctx: ProxyContext, socket: Socket, protocol: FrontEnd, target: string, decision: Decision): AuditEntry {
+  const client = clientOf(socket);
+  ctx.emitDecision({ client, protocol, target, decision });
+  return new AuditEntry(client, protocol, target, decision, (r) => ctx.writeAudit(r));
+}
+
+/** Checks RFC 1929 / Basic credentials in constant-ish time per comparison. */
+export function credentialsOk(users: ReadonlyMap<string, string>, user: string, pass: string): boolean {
+  const expected = users.get(user);
+  if (expected === undefined || expected.length !== pass.length) return false;
+  let diff = 0;
+  for (let i = 0; i < pass.length; i++) diff |= pass.charCodeAt(i) ^ expected.charCodeAt(i);
+  return diff === 0;
+}

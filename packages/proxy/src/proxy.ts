@@ -1,0 +1,191 @@
+/**
+ * `createProxy`: one listening port, told apart by the first byte (0x05 is
+ * SOCKS5, an ASCII letter starts an HTTP request line), every request a
+ * decision of the compiled policy, limits on everything a client can make
+ * the proxy hold.
+ */
+import { lookup } from "node:dns/promises";
+import { EventEmitter } from "node:events";
+import { createServer, type Socket } from "node:net";
+import { compile, parseIp, ResolutionTable, type CompiledPolicy, type CompileOptions, type Policy } from "@netperm/core";
+import { openAuditFile, type AuditFile, type AuditRecord } from "./audit.js";
+import { createGate, type Resolver } from "./gate.js";
+import { handleHttp } from "./http-proxy.js";
+import { resolveLimits, type DecisionEvent, type Limits, type ProxyContext } from "./limits.js";
+import { SocketReader } from "./reader.js";
+import { handleSocks5 } from "./socks5.js";
+
+export interface ProxyOptions {
+  /** The policy to enforce, parsed (`parsePolicy`) or already compiled. */
+  readonly policy: Policy | CompiledPolicy;
+  /** Where to listen. Default `{ host: "127.0.0.1", port: 0 }` (port 0: the OS picks). */
+  readonly listen?: { readonly host?: string; readonly port?: number };
+  /** Append one JSON line per decision to this file. */
+  readonly audit?: string;
+  /** Looks names up. Default: `dns.lookup(name, { all: true })`. Tests inject their own. */
+  readonly resolver?: Resolver;
+  /** Overrides of the default limits. */
+  readonly limits?: Partial<Limits>;
+  /** Username -> password. When given, SOCKS5 requires RFC 1929 and HTTP requires `Proxy-Authorization: Basic`. */
+  readonly users?: Readonly<Record<string, string>>;
+  /** Options for `compile` (network interfaces for inbound rules). */
+  readonly compileOptions?: CompileOptions;
+}
+
+export interface ProxyStats {
+  /** Client connections open now. */
+  readonly connections: number;
+  /** Sockets the proxy opened towards targets, open now. */
+  readonly upstream: number;
+  /** Client connections accepted since start. */
+  readonly accepted: number;
+  /** Client connections closed at accept because `maxConnections` were open. */
+  readonly rejected: number;
+}
+
+export interface Proxy {
+  /** The bound address. */
+  readonly address: { readonly host: string; readonly port: number };
+  /** Human warnings about the configuration (for example: listening beyond loopback without authentication). */
+  readonly warnings: readonly string[];
+  /** Live counters. */
+  stats(): ProxyStats;
+  /**
+   * Stops accepting. With `drainMs` > 0 open connections get that long to
+   * finish; the rest (and all of them with the default 0) are closed. Flushes the audit file.
+   */
+  close(options?: { readonly drainMs?: number }): Promise<void>;
+  on(event: "decision", listener: (event: DecisionEvent) => void): this;
+  on(event: "audit", listener: (record: AuditRecord) => void): this;
+  off(event: "decision" | "audit", listener: (...args: never[]) => void): this;
+}
+
+/** The default resolver: the system's `getaddrinfo`, every answer. */
+export const systemResolver: Resolver = async (name) => (await lookup(name, { all: true, verbatim: true })).map((a) => a.address);
+
+function isCompiled(p: Policy | CompiledPolicy): p is CompiledPolicy {
+  return typeof (p as CompiledPolicy).decide === "function";
+}
+
+/**
+ * Starts an enforcing proxy.
+ * @throws TypeError for bad limits; the listen error (EADDRINUSE, ...) when the port cannot be bound.
+ * @example
+ * const proxy = await createProxy({ policy: parsePolicy(["--allow-outbound=tcp://example.com:443"]) });
+ * // curl -x http://127.0.0.1:${proxy.address.port} https://example.com/
+ */
+export async function createProxy(options: ProxyOptions): Promise<Proxy> {
+  const limits = resolveLimits(options.limits);
+  const compiled = isCompiled(options.policy) ? options.policy : compile(options.policy, options.compileOptions);
+  const table = new ResolutionTable();
+  const gate = createGate(compiled, table, options.resolver ?? systemResolver);
+  const users = options.users === undefined ? undefined : new Map(Object.entries(options.users));
+  const auditFile: AuditFile | undefined = options.audit === undefined ? undefined : openAuditFile(options.audit);
+  const events = new EventEmitter();
+  const host = options.listen?.host ?? "127.0.0.1";
+  const sockets = new Set<Socket>();
+  const closers = new Set<() => void>();
+  const pending = new Set<Promise<void>>();
+  let upstream = 0;
+  let accepted = 0;
+  let rejected = 0;
+
+  const ctx: ProxyContext = {
+    gate,
+    limits,
+    users,
+    listenHost: host,
+    counter: { upstreamOpened: () => void (upstream += 1), upstreamClosed: () => void (upstream -= 1) },
+    emitDecision: (e) => void events.emit("decision", e),
+    writeAudit: (r) => {
+      auditFile?.write(r);
+      events.emit("audit", r);
+    },
+    track: (closer) => {
+      closers.add(closer);
+      return () => void closers.delete(closer);
+    },
+  };
+
+  const serve = async (socket: Socket): Promise<void> => {
+    const timer = setTimeout(() => socket.destroy(), limits.handshakeTimeoutMs);
+    const handshakeDone = (): void => clearTimeout(timer);
+    const reader = new SocketReader(socket);
+    try {
+      const first = await reader.read();
+      if (first === null) return;
+      reader.unshift(first);
+      const byte = first[0]!;
+      if (byte === 0x05) await handleSocks5(socket, reader, ctx, handshakeDone);
+      else if ((byte >= 0x41 && byte <= 0x5a) || byte === 0x0d) await handleHttp(socket, reader, ctx, handshakeDone);
+    } catch {
+      // Fail closed: an unexpected error ends this connection, never the proxy.
+    } finally {
+      clearTimeout(timer);
+      reader.detach();
+      if (!socket.destroyed) socket.destroySoon();
+    }
+  };
+
+  const server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
+    socket.on("error", () => undefined);
+    if (sockets.size >= limits.maxConnections) {
+      rejected += 1;
+      socket.destroy();
+      return;
+    }
+    accepted += 1;
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+    const done = serve(socket);
+    pending.add(done);
+    void done.then(() => pending.delete(done));
+  });
+  server.on("error", () => undefined);
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: Error): void => reject(err);
+    server.once("error", onError);
+    server.listen({ host, port: options.listen?.port ?? 0 }, () => {
+      server.off("error", onError);
+      resolve();
+    });
+  });
+  const bound = server.address();
+  const address = { host, port: typeof bound === "object" && bound !== null ? bound.port : 0 };
+  const warnings: string[] = [];
+  const ip = parseIp(host);
+  const loopback = ip !== undefined && (ip.family === "ipv4" ? ip.text.startsWith("127.") : ip.text === "::1");
+  if (!loopback && host !== "localhost" && users === undefined) {
+    warnings.push(`listening on ${host} without authentication: anyone who can reach this port can use the policy's grants`);
+  }
+
+  let closing: Promise<void> | undefined;
+  const proxy: Proxy = {
+    address,
+    warnings,
+    stats: () => ({ connections: sockets.size, upstream, accepted, rejected }),
+    close: (opts) => {
+      closing ??= (async () => {
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        const deadline = Date.now() + (opts?.drainMs ?? 0);
+        while (sockets.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        for (const closer of closers) closer();
+        for (const s of sockets) s.destroy();
+        await Promise.allSettled([...pending]);
+        await stopped;
+        await auditFile?.close();
+      })();
+      return closing;
+    },
+    on: (event: string, listener: (...args: never[]) => void) => {
+      events.on(event, listener as (...args: unknown[]) => void);
+      return proxy;
+    },
+    off: (event: string, listener: (...args: never[]) => void) => {
+      events.off(event, listener as (...args: unknown[]) => void);
+      return proxy;
+    },
+  } as Proxy;
+  return proxy;
+}

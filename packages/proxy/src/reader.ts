@@ -1,0 +1,137 @@
+/**
+ * A pull-based reader over a socket for the handshake phase: the protocol
+ * parsers ask for bytes with `await read()`, put back what they did not use
+ * with `unshift()`, and `detach()` hands the leftover bytes over when the
+ * connection turns into a plain relay. Reading pauses the socket while the
+ * queue holds more than `highWater` bytes, so a fast peer cannot grow it.
+ */
+import type { Socket } from "node:net";
+
+export class SocketReader {
+  private queue: Buffer[] = [];
+  private queued = 0;
+  private ended = false;
+  private failure: Error | undefined;
+  private waiter: (() => void) | undefined;
+  private readonly onData = (chunk: Buffer): void => {
+    this.queue.push(chunk);
+    this.queued += chunk.length;
+    if (this.queued > this.highWater) this.socket.pause();
+    this.wake();
+  };
+  private readonly onEnd = (): void => {
+    this.ended = true;
+    this.wake();
+  };
+  private readonly onClose = (): void => {
+    this.ended = true;
+    this.wake();
+  };
+  private readonly onError = (err: Error): void => {
+    this.failure = err;
+    this.wake();
+  };
+
+  constructor(
+    readonly socket: Socket,
+    private readonly highWater = 64 * 1024,
+  ) {
+    socket.on("data", this.onData);
+    socket.on("end", this.onEnd);
+    socket.on("close", this.onClose);
+    socket.on("error", this.onError);
+  }
+
+  /** Bytes buffered and not yet read. */
+  get buffered(): number {
+    return this.queued;
+  }
+
+  /** The next chunk, or `null` at end of stream (or after an error or close). */
+  async read(): Promise<Buffer | null> {
+    for (;;) {
+      const chunk = this.queue.shift();
+      if (chunk !== undefined) {
+        this.queued -= chunk.length;
+        if (this.queued <= this.highWater && this.socket.isPaused()) this.socket.resume();
+        return chunk;
+      }
+      if (this.ended || this.failure !== undefined || this.socket.destroyed) return null;
+      await new Promise<void>((resolve) => {
+        this.waiter = resolve;
+      });
+    }
+  }
+
+  /** Puts bytes back at the front, to be returned by the next `read()`. */
+  unshift(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    this.queue.unshift(chunk);
+    this.queued += chunk.length;
+  }
+
+  /** True once the peer has ended and everything buffered was read. */
+  get done(): boolean {
+    return this.queue.length === 0 && (this.ended || this.failure !== undefined || this.socket.destroyed);
+  }
+
+  /** Stops reading: removes the listeners, leaves the socket paused and returns what was buffered. */
+  detach(): Buffer[] {
+    this.socket.pause();
+    this.socket.off("data", this.onData);
+    this.socket.off("end", this.onEnd);
+    this.socket.off("close", this.onClose);
+    this.socket.off("error", this.onError);
+    const rest = this.queue;
+    this.queue = [];
+    this.queued = 0;
+    this.wake();
+    return rest;
+  }
+
+  private wake(): void {
+    const w = this.waiter;
+    this.waiter = undefined;
+    w?.();
+  }
+}
+
+/** Reads exactly `n` bytes, or returns `null` when the stream ends first. */
+export async function readExactly(reader: SocketReader, n: number): Promise<Buffer | null> {
+  const parts: Buffer[] = [];
+  let have = 0;
+  while (have < n) {
+    const chunk = await reader.read();
+    if (chunk === null) return null;
+    const need = n - have;
+    if (chunk.length > need) {
+      parts.push(chunk.subarray(0, need));
+      reader.unshift(chunk.subarray(need));
+      have = n;
+    } else {
+      parts.push(chunk);
+      have += chunk.length;
+    }
+  }
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts, n);
+}
+
+/**
+ * Writes `data` and waits until the socket can take more (backpressure).
+ * Resolves `false` when the socket closed before the write could complete.
+ */
+export function writeAll(socket: Socket, data: Buffer | string): Promise<boolean> {
+  if (socket.destroyed || socket.writableEnded) return Promise.resolve(false);
+  if (socket.write(data)) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = (ok: boolean): void => {
+      socket.off("drain", onDrain);
+      socket.off("close", onClose);
+      resolve(ok);
+    };
+    const onDrain = (): void => done(true);
+    const onClose = (): void => done(false);
+    socket.on("drain", onDrain);
+    socket.on("close", onClose);
+  });
+}

@@ -1,0 +1,222 @@
+/**
+ * SOCKS5 wire format (RFC 1928, RFC 1929): reading the greeting, the
+ * username/password sub-negotiation, the request and the UDP datagram
+ * header, and writing replies. Readers pull exactly the bytes they need, so
+ * a truncated message is an end of stream and an oversized one never gets
+ * more than the 255-byte fields the format allows.
+ */
+import { isIP } from "node:net";
+import { readExactly, type SocketReader } from "./reader.js";
+
+export const SOCKS_VERSION = 0x05;
+export const METHOD_NONE = 0x00;
+export const METHOD_USERPASS = 0x02;
+export const METHOD_UNACCEPTABLE = 0xff;
+
+export const CMD_CONNECT = 0x01;
+export const CMD_BIND = 0x02;
+export const CMD_UDP_ASSOCIATE = 0x03;
+
+export const ATYP_IPV4 = 0x01;
+export const ATYP_DOMAIN = 0x03;
+export const ATYP_IPV6 = 0x04;
+
+/** Reply codes (RFC 1928 §6). */
+export const REP = {
+  succeeded: 0x00,
+  generalFailure: 0x01,
+  notAllowed: 0x02,
+  networkUnreachable: 0x03,
+  hostUnreachable: 0x04,
+  connectionRefused: 0x05,
+  ttlExpired: 0x06,
+  commandNotSupported: 0x07,
+  addressTypeNotSupported: 0x08,
+} as const;
+
+/** A SOCKS5 address as sent: `kind` tells whether the host was a domain name or an IP. */
+export interface SocksAddress {
+  readonly kind: "ipv4" | "ipv6" | "domain";
+  /** IP text, or the domain as sent (UTF-8 decoded; may be an IP literal or garbage: decided later). */
+  readonly host: string;
+  readonly port: number;
+}
+
+export type ReadResult<T> = { ok: true; value: T } | { ok: false; error: string };
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** Reads VER NMETHODS METHODS (the version byte included). */
+export async function readGreeting(reader: SocketReader): Promise<ReadResult<number[]>> {
+  const head = await readExactly(reader, 2);
+  if (head === null) return { ok: false, error: "truncated greeting" };
+  if (head[0] !== SOCKS_VERSION) return { ok: false, error: "not SOCKS5" };
+  const n = head[1]!;
+  if (n === 0) return { ok: false, error: "no authentication methods offered" };
+  const methods = await readExactly(reader, n);
+  if (methods === null) return { ok: false, error: "truncated greeting" };
+  return { ok: true, value: [...methods] };
+}
+
+/** Reads the RFC 1929 VER ULEN UNAME PLEN PASSWD message. */
+export async function readUserPass(reader: SocketReader): Promise<ReadResult<{ user: string; pass: string }>> {
+  const head = await readExactly(reader, 2);
+  if (head === null) return { ok: false, error: "truncated authentication" };
+  if (head[0] !== 0x01) return { ok: false, error: "bad authentication version" };
+  const user = await readExactly(reader, head[1]!);
+  const plen = user === null ? null : await readExactly(reader, 1);
+  const pass = plen === null ? null : await readExactly(reader, plen[0]!);
+  if (user === null || pass === null) return { ok: false, error: "truncated authentication" };
+  return { ok: true, value: { user: user.toString("utf8"), pass: pass.toString("utf8") } };
+}
+
+async function readAddress(reader: SocketReader, atyp: number): Promise<ReadResult<SocksAddress>> {
+  let host: string;
+  let kind: SocksAddress["kind"];
+  if (atyp === ATYP_IPV4) {
+    const b = await readExactly(reader, 4);
+    if (b === null) return { ok: false, error: "truncated address" };
+    host = `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
+    kind = "ipv4";
+  } else if (atyp === ATYP_IPV6) {
+    const b = await readExactly(reader, 16);
+    if (b === null) return { ok: false, error: "truncated address" };
+    host = ipv6FromBytes(b);
+    kind = "ipv6";
+  } else if (atyp === ATYP_DOMAIN) {
+    const len = await readExactly(reader, 1);
+    const b = len === null ? null : await readExactly(reader, len[0]!);
+    if (b === null) return { ok: false, error: "truncated address" };
+    try {
+      host = utf8.decode(b);
+    } catch {
+      return { ok: false, error: "domain is not UTF-8" };
+    }
+    kind = "domain";
+  } else {
+    return { ok: false, error: "address type not supported" };
+  }
+  const p = await readExactly(reader, 2);
+  if (p === null) return { ok: false, error: "truncated address" };
+  return { ok: true, value: { kind, host, port: p.readUInt16BE(0) } };
+}
+
+/** Reads VER CMD RSV ATYP DST.ADDR DST.PORT. `error` "address type not supported" maps to reply 0x08. */
+export async function readRequest(reader: SocketReader): Promise<ReadResult<{ cmd: number; address: SocksAddress }>> {
+  const head = await readExactly(reader, 4);
+  if (head === null) return { ok: false, error: "truncated request" };
+  if (head[0] !== SOCKS_VERSION) return { ok: false, error: "bad request version" };
+  const address = await readAddress(reader, head[3]!);
+  if (!address.ok) return address;
+  return { ok: true, value: { cmd: head[1]!, address: address.value } };
+}
+
+/** 16 bytes to RFC 5952-ish text (node accepts any valid spelling). */
+export function ipv6FromBytes(b: Buffer): string {
+  const groups: string[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push(b.readUInt16BE(i).toString(16));
+  return groups.join(":");
+}
+
+/** Encodes an address (IP text or domain) as ATYP ADDR PORT. */
+export function encodeAddress(host: string, port: number): Buffer {
+  const family = isIP(host);
+  let out: Buffer;
+  if (family === 4) {
+    out = Buffer.alloc(7);
+    out[0] = ATYP_IPV4;
+    host.split(".").forEach((part, i) => (out[1 + i] = Number(part)));
+  } else if (family === 6) {
+    out = Buffer.alloc(19);
+    out[0] = ATYP_IPV6;
+    ipv6ToBytes(host).copy(out, 1);
+  } else {
+    const name = Buffer.from(host, "utf8").subarray(0, 255);
+    out = Buffer.alloc(4 + name.length);
+    out[0] = ATYP_DOMAIN;
+    out[1] = name.length;
+    name.copy(out, 2);
+  }
+  out.writeUInt16BE(port & 0xffff, out.length - 2);
+  return out;
+}
+
+function ipv6ToBytes(text: string): Buffer {
+  const bare = text.split("%")[0]!;
+  let head = bare;
+  let tail = "";
+  const gap = bare.indexOf("::");
+  if (gap >= 0) {
+    head = bare.slice(0, gap);
+    tail = bare.slice(gap + 2);
+  }
+  const toGroups = (s: string): number[] => {
+    if (s === "") return [];
+    const parts = s.split(":");
+    const last = parts[parts.length - 1]!;
+    if (last.includes(".")) {
+      parts.pop();
+      const [a, b, c, d] = last.split(".").map(Number) as [number, number, number, number];
+      return [...parts.map((x) => parseInt(x, 16)), (a << 8) | b, (c << 8) | d];
+    }
+    return parts.map((x) => parseInt(x, 16));
+  };
+  const h = toGroups(head);
+  const t = toGroups(tail);
+  const groups = [...h, ...new Array<number>(8 - h.length - t.length).fill(0), ...t];
+  const out = Buffer.alloc(16);
+  groups.forEach((g, i) => out.writeUInt16BE(g, i * 2));
+  return out;
+}
+
+/** VER REP RSV ATYP BND.ADDR BND.PORT. */
+export function encodeReply(rep: number, host = "0.0.0.0", port = 0): Buffer {
+  return Buffer.concat([Buffer.from([SOCKS_VERSION, rep, 0x00]), encodeAddress(host, port)]);
+}
+
+/** A parsed UDP request header (RFC 1928 §7) and the payload after it. */
+export interface UdpDatagram {
+  readonly frag: number;
+  readonly address: SocksAddress;
+  readonly data: Buffer;
+}
+
+/** Parses RSV(2) FRAG ATYP DST.ADDR DST.PORT DATA; `undefined` for anything malformed. */
+export function parseUdpDatagram(msg: Buffer): UdpDatagram | undefined {
+  if (msg.length < 4 || msg[0] !== 0 || msg[1] !== 0) return undefined;
+  const frag = msg[2]!;
+  const atyp = msg[3]!;
+  let host: string;
+  let kind: SocksAddress["kind"];
+  let at = 4;
+  if (atyp === ATYP_IPV4) {
+    if (msg.length < at + 6) return undefined;
+    host = `${msg[4]}.${msg[5]}.${msg[6]}.${msg[7]}`;
+    kind = "ipv4";
+    at += 4;
+  } else if (atyp === ATYP_IPV6) {
+    if (msg.length < at + 18) return undefined;
+    host = ipv6FromBytes(msg.subarray(4, 20));
+    kind = "ipv6";
+    at += 16;
+  } else if (atyp === ATYP_DOMAIN) {
+    const len = msg[4];
+    if (len === undefined || msg.length < 5 + len + 2) return undefined;
+    try {
+      host = utf8.decode(msg.subarray(5, 5 + len));
+    } catch {
+      return undefined;
+    }
+    kind = "domain";
+    at = 5 + len;
+  } else {
+    return undefined;
+  }
+  const port = msg.readUInt16BE(at);
+  return { frag, address: { kind, host, port }, data: msg.subarray(at + 2) };
+}
+
+/** Wraps a payload from `host:port` in the UDP request header for the client. */
+export function encodeUdpDatagram(host: string, port: number, data: Buffer): Buffer {
+  return Buffer.concat([Buffer.from([0, 0, 0]), encodeAddress(host, port), data]);
+}

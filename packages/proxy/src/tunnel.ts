@@ -1,0 +1,115 @@
+/**
+ * Opening the upstream socket (only to endpoints the gate allowed, first that
+ * answers wins) and relaying bytes both ways with `pipe`, half-close kept,
+ * an idle timeout, and the byte counts read from the upstream socket.
+ */
+import { connect, type Socket } from "node:net";
+import type { Endpoint } from "./gate.js";
+
+export interface Connected {
+  readonly socket: Socket;
+  readonly endpoint: Endpoint;
+}
+
+/** Why no endpoint could be reached: mapped onto SOCKS5 / HTTP error replies. */
+export type ConnectFailure = "refused" | "unreachable" | "timeout";
+
+/** Tracks live upstream sockets so a test (and `stats()`) can see leaks. */
+export interface SocketCounter {
+  upstreamOpened(): void;
+  upstreamClosed(): void;
+}
+
+/**
+ * Connects to each endpoint in turn until one accepts. Resolves the open
+ * socket, or the failure of the last attempt.
+ */
+export async function connectFirst(
+  endpoints: readonly Endpoint[],
+  timeoutMs: number,
+  counter: SocketCounter,
+): Promise<Connected | { failure: ConnectFailure; error: string }> {
+  let last: { failure: ConnectFailure; error: string } = { failure: "unreachable", error: "no endpoint" };
+  for (const endpoint of endpoints) {
+    const result = await connectOne(endpoint, timeoutMs, counter);
+    if ("socket" in result) return { socket: result.socket, endpoint };
+    last = result;
+  }
+  return last;
+}
+
+function connectOne(
+  endpoint: Endpoint,
+  timeoutMs: number,
+  counter: SocketCounter,
+): Promise<{ socket: Socket } | { failure: ConnectFailure; error: string }> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: endpoint.host, port: endpoint.port, allowHalfOpen: true, noDelay: true });
+    counter.upstreamOpened();
+    socket.once("close", () => counter.upstreamClosed());
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve({ failure: "timeout", error: `connect to ${endpoint.host}:${endpoint.port} timed out` });
+    }, timeoutMs);
+    const onError = (err: NodeJS.ErrnoException): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve({ failure: err.code === "ECONNREFUSED" ? "refused" : "unreachable", error: err.message });
+    };
+    socket.once("error", onError);
+    socket.once("connect", () => {
+      clearTimeout(timer);
+      socket.off("error", onError);
+      resolve({ socket });
+    });
+  });
+}
+
+export interface RelayStats {
+  bytesUp: number;
+  bytesDown: number;
+}
+
+/**
+ * Relays `client <-> upstream` until both directions are done or either side
+ * fails or stays idle for `idleMs`. `head` holds client bytes already read.
+ * Resolves with the byte counts once both sockets are closed.
+ */
+export function relay(client: Socket, upstream: Socket, head: readonly Buffer[], idleMs: number): Promise<RelayStats> {
+  return new Promise((resolve) => {
+    let closed = 0;
+    if (client.destroyed) {
+      // The client left while the upstream socket was opening.
+      upstream.once("close", () => resolve({ bytesUp: upstream.bytesWritten, bytesDown: upstream.bytesRead }));
+      upstream.destroy();
+      return;
+    }
+    const onClose = (): void => {
+      closed += 1;
+      if (closed === 1) {
+        // One side is gone: give the other no more than its pending writes.
+        if (client.destroyed && !upstream.destroyed) upstream.destroy();
+        if (upstream.destroyed && !client.destroyed) client.end();
+      }
+      if (closed === 2) {
+        resolve({ bytesUp: upstream.bytesWritten, bytesDown: upstream.bytesRead });
+      }
+    };
+    const fail = (): void => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.once("close", onClose);
+    upstream.once("close", onClose);
+    client.on("error", fail);
+    upstream.on("error", fail);
+    if (idleMs > 0) {
+      client.setTimeout(idleMs, fail);
+      upstream.setTimeout(idleMs, fail);
+    }
+    for (const chunk of head) upstream.write(chunk);
+    client.pipe(upstream);
+    upstream.pipe(client);
+    client.resume();
+  });
+}
