@@ -1,1 +1,14 @@
+// Grammar: errors, names, ports, rules, policies, canonical form.
+export type * from "./types.js";
+export { parseIp, isLoopback, cidrContains, networkAddress, endsInNumber } from "./ip.js";
+export { NetpermError, formatError, NETPERM_ERROR_CODES } from "./errors.js";
+export type { NetpermErrorCode, NetpermErrorDetails } from "./errors.js";
+export { canonicalName, MAX_NAME_LENGTH, MAX_LABEL_LENGTH } from "./names.js";
+export { parsePorts, portInSpec, mergeRanges, formatPorts, formatPortRange, MAX_PORT } from "./ports.js";
+export { FLAG_KINDS, isFlagKind } from "./flags.js";
+export type { FlagKind } from "./flags.js";
+export { parseRule, parsePolicy, checkPolicy, mergePolicies, MAX_RULE_LENGTH, MAX_RULES } from "./parse.js";
+export type { ParseRuleOptions, ParsePolicyOptions, PolicyInput, CheckResult } from "./parse.js";
+export { format, formatRule, formatRuleValue } from "./format.js";
+// End grammar.
 export {};
