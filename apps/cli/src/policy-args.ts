@@ -38,7 +38,7 @@ export const POLICY_HELP: readonly string[] = [
 
 export interface CommandLine {
   readonly policy: Policy;
-  readonly values: Readonly<Record<string, string | boolean | string[] | undefined>>;
+  readonly values: Readonly<Record<string, string | boolean | (string | boolean)[] | undefined>>;
   readonly positionals: readonly string[];
   /** The words after `--`, untouched (a guest's or a program's arguments). */
   readonly rest: readonly string[];

@@ -11,4 +11,12 @@ export { parseRule, parsePolicy, checkPolicy, mergePolicies, MAX_RULE_LENGTH, MA
 export type { ParseRuleOptions, ParsePolicyOptions, PolicyInput, CheckResult } from "./parse.js";
 export { format, formatRule, formatRuleValue } from "./format.js";
 // End grammar.
+// Lint and explain.
+export { explain } from "./explain.js";
+export type { Explanation, ExplainOptions, ExplainStep } from "./explain.js";
+export { lint, LINT_PAIRWISE_LIMIT } from "./lint.js";
+export type { LintCode, LintFinding } from "./lint.js";
+export { subsumes, covers, hostContains, portsContain } from "./subsume.js";
+export type { RuleStatus } from "./rule-match.js";
+// End lint and explain.
 export {};
