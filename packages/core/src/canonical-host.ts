@@ -106,22 +106,24 @@ function isInterfaceChar(c: number): boolean {
   return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x5f;
 }
 
+/** A bare word of interface characters (no dot): an interface name in an inbound rule. */
+function isInterfaceWord(token: string): boolean {
+  for (let i = 0; i < token.length; i++) if (!isInterfaceChar(token.charCodeAt(i))) return false;
+  return true;
+}
+
 function parseInterface(token: string, at: At): HostPattern {
   if (token.length > MAX_INTERFACE_LENGTH) {
     fail("NETPERM_HOST", `interface name is longer than ${MAX_INTERFACE_LENGTH} characters`, at.input, at.offset, token.length);
-  }
-  for (let i = 0; i < token.length; i++) {
-    if (!isInterfaceChar(token.charCodeAt(i))) {
-      fail("NETPERM_HOST", `'${token[i]}' is not allowed in an interface name`, at.input, at.offset + i, 1, "an interface name is letters, digits, - and _ (eth0)");
-    }
   }
   return { kind: "interface", name: token };
 }
 
 /**
  * Reads the host part of an outbound or inbound rule at `at`. In inbound
- * rules a bare word without dots is an interface name (`eth0`); write a
- * trailing dot (`db.`) for a one-label DNS name there.
+ * rules a bare word of letters, digits, `-` and `_` without dots is an
+ * interface name (`eth0`); write a trailing dot (`db.`) for a one-label DNS
+ * name there.
  * @throws NetpermError NETPERM_HOST, NETPERM_NAME, NETPERM_LABEL, NETPERM_WILDCARD, NETPERM_IP, NETPERM_CIDR
  */
 export function parseHostPattern(token: string, direction: Direction, at: At): HostPattern {
@@ -130,7 +132,7 @@ export function parseHostPattern(token: string, direction: Direction, at: At): H
   if (token.startsWith("[") || token.includes("/") || endsInNumber(token)) return parseCidr(token, at);
   const lower = token.toLowerCase();
   if (lower === "localhost" || lower === "localhost.") return { kind: "localhost" };
-  if (direction === "inbound" && !token.includes(".")) return parseInterface(token, at);
+  if (direction === "inbound" && isInterfaceWord(token)) return parseInterface(token, at);
   const name = parseName(token, at);
   return name === "localhost" ? { kind: "localhost" } : { kind: "name", name };
 }
