@@ -11,6 +11,14 @@ export { parseRule, parsePolicy, checkPolicy, mergePolicies, MAX_RULE_LENGTH, MA
 export type { ParseRuleOptions, ParsePolicyOptions, PolicyInput, CheckResult } from "./parse.js";
 export { format, formatRule, formatRuleValue } from "./format.js";
 // End grammar.
+// Decisions: compile, resolution table, mapper.
+export { compile } from "./compile.js";
+export type { CompileOptions, CompiledPolicy } from "./compile.js";
+export { ResolutionTable } from "./resolution-table.js";
+export type { Clock, ResolutionTableOptions } from "./resolution-table.js";
+export { createMapper } from "./mapper.js";
+export type { Endpoint, Mapper, MapDirection } from "./mapper.js";
+// End decisions.
 // Lint and explain.
 export { explain } from "./explain.js";
 export type { Explanation, ExplainOptions, ExplainStep } from "./explain.js";

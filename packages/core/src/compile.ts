@@ -1,0 +1,204 @@
+/**
+ * `compile(policy)`: builds, once, the structures that make a decision cheap
+ * (DESIGN §4), one bucket per rule kind (outbound tcp, outbound udp, inbound
+ * tcp, inbound udp, resolve). Each bucket holds its allow and deny rules in
+ * a reversed-label trie for names, sorted CIDR blocks for addresses, and
+ * merged port tables under both; `decide.ts` reads them. No decision scans
+ * the rule list.
+ */
+import { AddressIndexBuilder, type Ipv4Index, type Ipv6Index } from "./address-index.js";
+import { decide } from "./decide.js";
+import { NameIndexBuilder, type NameIndex } from "./name-index.js";
+import { allowPriority, PoolBuilder, slotOf, type Contribution, type TableRef } from "./port-set.js";
+import type { ResolutionTable } from "./resolution-table.js";
+import type { Decision, Operation, Policy, Protocol, Rule } from "./types.js";
+
+/** What compiling needs from the outside world (core does no I/O itself). */
+export interface CompileOptions {
+  /**
+   * The host's network interfaces, in the shape of `os.networkInterfaces()`;
+   * called when an inbound interface rule (`tcp://eth0:80`) is weighed. Without
+   * it, interface rules match no address.
+   */
+  readonly interfaces?: () => Readonly<Record<string, readonly { readonly address: string }[] | undefined>>;
+}
+
+/** A policy compiled for fast decisions. */
+export interface CompiledPolicy {
+  readonly policy: Policy;
+  /**
+   * Decides one operation (DESIGN §3). Never throws: invalid input is a
+   * denied decision with reason `invalid-input`.
+   *
+   * @param table the session's resolution table: an address matches a name
+   *   rule only when a lookup that the table remembers gave it for a matching name.
+   * @example compile(policy).decide({ op: "connect", protocol: "tcp", host: "example.com", port: 80 })
+   */
+  decide(op: Operation, table?: ResolutionTable): Decision;
+}
+
+/** The compiled rules of one kind (`outbound/tcp`, ..., `resolve`). */
+export interface Bucket {
+  /** `--allow-outbound`, `--allow-inbound` or `--allow-resolve`: for messages. */
+  readonly flag: string;
+  readonly pool: Int32Array;
+  /** Name and `*.` wildcard rules (and, in the resolve bucket, `localhost`). */
+  readonly names: NameIndex;
+  /** `*` rules, as they apply to a name. */
+  readonly anyName: TableRef | undefined;
+  /** `localhost` rules, as they apply to the name `localhost`. */
+  readonly localhostName: TableRef | undefined;
+  /** CIDR and IP rules, `*` as /0 and `localhost` as 127.0.0.0/8 and ::1. */
+  readonly v4: Ipv4Index;
+  readonly v6: Ipv6Index;
+  /** Interface rules by interface name. */
+  readonly interfaces: ReadonlyMap<string, TableRef>;
+  /** The ports of every name or wildcard allow rule: tells `not-resolved` from `no-rule`. */
+  readonly namePorts: TableRef | undefined;
+  /** Whether an address must be looked up by the names it was resolved from. */
+  readonly byName: boolean;
+  /** Number of allow rules (0: "no rule for this protocol at all"). */
+  readonly allows: number;
+}
+
+export interface Compiled {
+  readonly rules: readonly Rule[];
+  readonly buckets: ReadonlyMap<string, Bucket>;
+  readonly options: CompileOptions;
+}
+
+/** The bucket key of a rule kind. */
+export function bucketKey(direction: Rule["direction"], protocol: Protocol | undefined): string {
+  return direction === "resolve" ? "resolve" : `${direction}/${protocol}`;
+}
+
+const KINDS: readonly [Rule["direction"], Protocol | undefined][] = [
+  ["outbound", "tcp"],
+  ["outbound", "udp"],
+  ["inbound", "tcp"],
+  ["inbound", "udp"],
+  ["resolve", undefined],
+];
+
+class BucketBuilder {
+  readonly names = new NameIndexBuilder();
+  readonly addresses = new AddressIndexBuilder();
+  readonly anyName: Contribution[] = [];
+  readonly localhostName: Contribution[] = [];
+  readonly interfaces = new Map<string, Contribution[]>();
+  readonly namePorts: Contribution[] = [];
+  allows = 0;
+
+  constructor(readonly flag: string) {}
+
+  /** Files one rule under its host key; `resolve` buckets treat `localhost` as a name. */
+  add(rule: Rule, c: Contribution, resolve: boolean): void {
+    if (rule.effect === "allow") this.allows++;
+    const host = rule.host;
+    switch (host.kind) {
+      case "any":
+        this.anyName.push(c);
+        this.addresses.add("ipv4", "0.0.0.0", 0, c);
+        this.addresses.add("ipv6", "::", 0, c);
+        return;
+      case "localhost":
+        if (resolve) return this.byName(rule, () => this.names.addExact("localhost", c), c);
+        this.localhostName.push(c);
+        this.addresses.add("ipv4", "127.0.0.0", 8, c);
+        this.addresses.add("ipv6", "::1", 128, c);
+        return;
+      case "name":
+        return this.byName(rule, () => this.names.addExact(host.name, c), c);
+      case "wildcard":
+        return this.byName(rule, () => this.names.addWildcard(host.suffix, c), c);
+      case "cidr":
+        this.addresses.add(host.family, host.address, host.prefix, c);
+        return;
+      case "interface": {
+        const list = this.interfaces.get(host.name);
+        if (list === undefined) this.interfaces.set(host.name, [c]);
+        else list.push(c);
+        return;
+      }
+    }
+  }
+
+  private byName(rule: Rule, file: () => void, c: Contribution): void {
+    file();
+    if (rule.effect === "allow") this.namePorts.push(c);
+  }
+
+  build(): Bucket {
+    const pool = new PoolBuilder();
+    const table = (cs: Contribution[]): TableRef | undefined => (cs.length === 0 ? undefined : pool.add(cs));
+    const byName = !this.names.empty;
+    const names = this.names.build(pool);
+    const { v4, v6 } = this.addresses.build(pool);
+    const interfaces = new Map<string, TableRef>();
+    for (const [name, cs] of this.interfaces) interfaces.set(name, pool.add(cs));
+    const anyName = table(this.anyName);
+    const localhostName = table(this.localhostName);
+    const namePorts = table(this.namePorts);
+    return {
+      flag: this.flag,
+      pool: pool.finish(),
+      names,
+      anyName,
+      localhostName,
+      v4,
+      v6,
+      interfaces,
+      namePorts,
+      byName,
+      allows: this.allows,
+    };
+  }
+}
+
+/** Whether a rule's mapping changes anything for operations of this bucket. */
+function mapsIn(rule: Rule, resolve: boolean): boolean {
+  const map = rule.map;
+  if (map === undefined || rule.effect !== "allow") return false;
+  const addresses = (map.addresses?.length ?? 0) > 0;
+  return resolve ? addresses : addresses || map.port !== undefined;
+}
+
+/**
+ * Compiles a policy once for many decisions. Cost O(rules log rules); the
+ * policy is kept as given (`compiled.policy`).
+ *
+ * @example
+ * const policy = parsePolicy(["--allow-outbound=tcp://example.com:80"]);
+ * compile(policy).decide({ op: "resolve", host: "example.com" }).allowed // true
+ */
+export function compile(policy: Policy, options: CompileOptions = {}): CompiledPolicy {
+  const builders = new Map<string, BucketBuilder>();
+  for (const [direction, protocol] of KINDS) {
+    builders.set(bucketKey(direction, protocol), new BucketBuilder(`--allow-${direction}`));
+  }
+  const rules = policy.rules;
+  for (let index = 0; index < rules.length; index++) {
+    const rule = rules[index]!;
+    const resolve = rule.direction === "resolve";
+    const builder = builders.get(bucketKey(rule.direction, rule.protocol));
+    if (builder === undefined) continue;
+    const slot = slotOf(rule.effect, rule.family);
+    const own = rule.effect === "allow" ? allowPriority(index, mapsIn(rule, resolve)) : index;
+    builder.add(rule, { ports: resolve ? "*" : rule.ports, slot, priority: own }, resolve);
+    // An outbound allow rule for a name also grants resolving that name (DESIGN §2).
+    if (rule.effect === "allow" && rule.direction === "outbound") {
+      const kind = rule.host.kind;
+      if (kind === "name" || kind === "wildcard" || kind === "localhost") {
+        const implied = { ports: "*" as const, slot, priority: allowPriority(index, mapsIn(rule, true)) };
+        builders.get("resolve")!.add(rule, implied, true);
+      }
+    }
+  }
+  const buckets = new Map<string, Bucket>();
+  for (const [key, builder] of builders) buckets.set(key, builder.build());
+  const compiled: Compiled = { rules, buckets, options };
+  return {
+    policy,
+    decide: (op, table) => decide(compiled, op, table),
+  };
+}
