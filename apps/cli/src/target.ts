@@ -30,7 +30,7 @@ export function readOperation(op: string | undefined, target: string | undefined
   const colon = authority.lastIndexOf(":");
   const host = colon >= 0 ? authority.slice(0, colon) : "";
   const portText = colon >= 0 ? authority.slice(colon + 1) : "";
-  if (host === "" || !/^[0-9]{1,5}$/.test(portText) || (host.includes(":") && !host.startsWith("["))) {
+  if (host === "" || !/^[0-9]{1,5}$/.test(portText) || (host.includes(":") && !(host.startsWith("[") && host.endsWith("]")))) {
     throw new UsageError("NETPERM_USAGE", `target '${target}' needs a host and a port`, "write IPv6 in brackets: tcp://[::1]:80");
   }
   if (op === "send" && protocol !== "udp") {
