@@ -43,7 +43,7 @@ export function parseIpAt(text: string, at: At, bareIpv6: boolean): IpAddress {
 /** Reads a CIDR prefix (`/N` already stripped) for a family of `bits` bits. */
 function parsePrefix(text: string, bits: number, at: At): number {
   if (!/^[0-9]{1,3}$/.test(text)) {
-    fail("NETPERM_CIDR", `a prefix length is a number in 0..${bits}`, at.input, at.offset, Math.max(1, text.length));
+    fail("NETPERM_CIDR", `a prefix length is a number in 0..${bits}`, at.input, at.offset - 1, text.length + 1);
   }
   const n = Number(text);
   if (n > bits) fail("NETPERM_CIDR", `prefix /${n} is longer than ${bits} bits`, at.input, at.offset - 1, text.length + 1);
@@ -91,7 +91,7 @@ function parseWildcard(token: string, at: At): HostPattern {
       "NETPERM_WILDCARD",
       "a wildcard must be * alone or the whole first label: *.example.com",
       at.input,
-      at.offset + (token.startsWith("*.") ? 0 : 1),
+      at.offset,
       token.startsWith("*.") ? 2 : 1,
     );
   }

@@ -65,7 +65,9 @@ export function parsePorts(text: string, at: At = { input: text, offset: 0 }): P
     if (i < text.length && text[i] !== ",") continue;
     const item = text.slice(start, i);
     if (item === "*") fail("NETPERM_PORT", "* can not be part of a port list", at.input, at.offset + start, 1, "* alone means every port");
-    if (item.length === 0 && text.length > 0) fail("NETPERM_PORT", "empty item in a port list", at.input, at.offset + start, 1);
+    if (item.length === 0 && text.length > 0) {
+      fail("NETPERM_PORT", "empty item in a port list", at.input, at.offset + (i < text.length ? i : start - 1), 1);
+    }
     items.push(parsePortItem(item, { input: at.input, offset: at.offset + start }));
     start = i + 1;
   }
