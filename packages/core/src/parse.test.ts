@@ -85,6 +85,10 @@ describe("parseRule: hosts", () => {
     expect(host("tcp://db.:5432", "allow-inbound")).toEqual({ kind: "name", name: "db" });
     expect(host("tcp://en0", "allow-inbound")).toEqual({ kind: "interface", name: "en0" });
   });
+  it("reads an inbound word with an ideographic full stop as a name, not an interface (once found by the rule arbitrary)", () => {
+    expect(host("tcp://example。com:80", "allow-inbound")).toEqual({ kind: "name", name: "example.com" });
+    expect(host("tcp://例え", "allow-inbound")).toEqual({ kind: "name", name: "xn--r8jz45g" });
+  });
   it("decides __proto__ and constructor like any other word", () => {
     expect(host("tcp://__proto__:80")).toEqual({ kind: "name", name: "__proto__" });
     expect(host("constructor", "allow-resolve")).toEqual({ kind: "name", name: "constructor" });
