@@ -205,5 +205,5 @@ function resolveMapping(rule: Rule, verdict: Verdict, slots: number[]): Verdict 
   const kept = addresses.filter((a) => verdict.family === undefined || a.family === verdict.family);
   if (kept.length > 0) return { ...verdict, mapped: { addresses: kept.map((a) => a.text) } };
   const deny = min(addresses.some((a) => a.family === "ipv4") ? slots[D4]! : NONE, addresses.some((a) => a.family === "ipv6") ? slots[D6]! : NONE);
-  return { reason: "denied-by-rule", index: deny };
+  return deny === NONE ? { reason: "family", index: verdict.index! } : { reason: "denied-by-rule", index: deny };
 }
