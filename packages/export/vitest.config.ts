@@ -1,0 +1,3 @@
+import { preset } from "@netperm/vitest-config";
+
+export default preset();
