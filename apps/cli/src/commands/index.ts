@@ -2,12 +2,14 @@
 import type { Command } from "../command.js";
 import { command as check } from "./check.js";
 import { command as explain } from "./explain.js";
+import { command as exportCommand } from "./export.js";
 import { command as lint } from "./lint.js";
 import { command as policy } from "./policy.js";
 
 export const commands: readonly Command[] = [
   check,
   explain,
+  exportCommand,
   lint,
   policy,
 ];
