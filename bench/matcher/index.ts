@@ -1,0 +1,100 @@
+/**
+ * `pnpm bench matcher`: the compiled matcher at 1k, 10k, 100k and 1M rules,
+ * against the naive reference decider and Node's `net.BlockList`, in one
+ * run. Prints markdown on stdout, progress on stderr, and writes the figures
+ * to `bench/results/matcher-<date>.json` and `bench/results/matcher-latest.json`.
+ *
+ * Options:
+ *   --sizes 1k,10k     policy sizes (default 1k,10k,100k,1M)
+ *   --quick            shorter time budgets (a smoke run; figures are noisier)
+ *   --seed N           generator seed (default 7)
+ *   --no-save          print only, write no JSON
+ */
+import { spawnSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { settledMemory } from "./harness.js";
+import { markdown, sizeLabel, targets } from "./report.js";
+import { runSize, type Budgets, type SizeResult } from "./suite.js";
+
+const DEFAULT_SIZES = "1k,10k,100k,1M";
+
+function parseSize(text: string): number {
+  const m = /^(\d+)([kKmM]?)$/.exec(text.trim());
+  if (m === null) throw new Error(`bench matcher: not a size: ${text} (write 1k, 10k, 1M or a number)`);
+  const unit = m[2]!.toLowerCase();
+  return Number(m[1]) * (unit === "k" ? 1e3 : unit === "m" ? 1e6 : 1);
+}
+
+function gitCommit(root: string): string | undefined {
+  const r = spawnSync("git", ["rev-parse", "--short", "HEAD"], { cwd: root, encoding: "utf8" });
+  return r.status === 0 ? r.stdout.trim() : undefined;
+}
+
+function machine(): Record<string, unknown> {
+  const list = cpus();
+  return {
+    node: process.version,
+    v8: process.versions.v8,
+    platform: `${process.platform}/${process.arch}`,
+    cpuCount: list.length,
+    cpuModel: list[0]?.model ?? "unknown",
+    totalMemoryMB: Math.round(totalmem() / 2 ** 20),
+  };
+}
+
+function main(): void {
+  const { values } = parseArgs({
+    options: {
+      sizes: { type: "string", default: DEFAULT_SIZES },
+      quick: { type: "boolean", default: false },
+      seed: { type: "string", default: "7" },
+      "no-save": { type: "boolean", default: false },
+    },
+    strict: true,
+  });
+  const sizes = values.sizes.split(",").map(parseSize);
+  const seed = Number(values.seed);
+  const budgets: Budgets = values.quick ? { compiledMs: 200, baselineMs: 200 } : { compiledMs: 1000, baselineMs: 1000 };
+  settledMemory(); // fails early without --expose-gc
+  const started = Date.now();
+  const results: SizeResult[] = [];
+  for (const size of sizes) results.push(runSize(size, seed, budgets));
+  const goals = targets(results);
+  const info = machine();
+  const text = markdown(results, goals);
+  process.stdout.write(
+    `## netperm matcher benchmark\n\n${info["node"]}, ${info["cpuCount"]} x ${info["cpuModel"]}, seed ${seed}, sizes ${sizes.map(sizeLabel).join(", ")}` +
+      `${values.quick ? " (quick)" : ""}, ${((Date.now() - started) / 1000).toFixed(0)} s\n\n${text}`,
+  );
+  if (values["no-save"]) return;
+  const here = dirname(fileURLToPath(import.meta.url));
+  const dir = join(here, "..", "results");
+  mkdirSync(dir, { recursive: true });
+  const date = new Date(started).toISOString().slice(0, 10);
+  const json = `${JSON.stringify(
+    {
+      benchmark: "matcher",
+      date: new Date(started).toISOString(),
+      commit: gitCommit(here),
+      machine: info,
+      seed,
+      quick: values.quick,
+      budgetsMs: budgets,
+      durationS: (Date.now() - started) / 1000,
+      targets: goals,
+      sizes: results,
+    },
+    null,
+    2,
+  )}\n`;
+  const file = join(dir, `matcher-${date}${values.quick ? "-quick" : ""}.json`);
+  writeFileSync(file, json);
+  if (!values.quick) writeFileSync(join(dir, "matcher-latest.json"), json);
+  process.stderr.write(`bench matcher: wrote ${file}\n`);
+}
+
+main();

@@ -1,0 +1,133 @@
+/**
+ * The matcher benchmark's report: markdown tables (build, decisions, the
+ * issue's targets) and the figures behind them as one JSON value.
+ */
+import type { SizeResult, StreamResult } from "./suite.js";
+
+/** The targets of issue 7, each with what was measured and whether it was met. */
+export interface TargetResult {
+  readonly target: string;
+  readonly measured: string;
+  /** `undefined` when the size it needs was not run. */
+  readonly met: boolean | undefined;
+}
+
+/** `1000` -> `1k`, `1000000` -> `1M`. */
+export function sizeLabel(n: number): string {
+  if (n >= 1e6 && n % 1e6 === 0) return `${n / 1e6}M`;
+  if (n >= 1e3 && n % 1e3 === 0) return `${n / 1e3}k`;
+  return String(n);
+}
+
+const fixed = (x: number, digits: number): string => (Number.isFinite(x) ? x.toFixed(digits) : "-");
+const ns = (x: number): string => (x >= 1e6 ? `${fixed(x / 1e6, 2)} ms` : x >= 1e4 ? `${fixed(x / 1e3, 1)} µs` : fixed(x, 0));
+const ratio = (x: number): string => (x >= 100 ? `${fixed(x, 0)}x` : `${fixed(x, 1)}x`);
+
+function table(head: readonly string[], rows: readonly (readonly string[])[]): string {
+  const line = (cells: readonly string[]): string => `| ${cells.join(" | ")} |`;
+  return [line(head), line(head.map(() => "---")), ...rows.map(line)].join("\n");
+}
+
+function agree(s: StreamResult): string {
+  const a = s.naiveAgreement;
+  const b = s.blockListAgreement;
+  const part = (x: typeof a, who: string): string => (x.disagreements === 0 ? `${x.compared}/${x.compared}` : `**${x.disagreements} of ${x.compared} differ from ${who}**`);
+  return b === undefined ? part(a, "naive") : `${part(a, "naive")}, BlockList ${part(b, "BlockList")}`;
+}
+
+/** Markdown: build table, decision table, targets. */
+export function markdown(sizes: readonly SizeResult[], targets: readonly TargetResult[]): string {
+  const build = table(
+    ["rules", "policy", "parse ms", "compile ms (median)", "compiled bytes/rule", "parsed policy bytes/rule"],
+    sizes.flatMap((s) =>
+      (["mixed", "addressOnly"] as const).map((k) => {
+        const b = s[k];
+        return [sizeLabel(s.size), k === "mixed" ? "mixed" : "address-only", fixed(b.parseMs, 0), fixed(b.compileMs, 1), fixed(b.bytesPerRule, 0), fixed(b.policyBytes / b.rules, 0)];
+      }),
+    ),
+  );
+  const decisions = table(
+    ["rules", "stream", "allowed", "decisions/s", "mean ns", "p50 ns", "p99 ns", "naive ns", "vs naive", "BlockList ns", "vs BlockList", "agree (sampled)"],
+    sizes.flatMap((s) =>
+      s.streams.map((st) => [
+        sizeLabel(s.size),
+        st.stream,
+        `${fixed(st.compiled.allowedShare * 100, 0)}%`,
+        `${fixed(st.compiled.perSecond / 1e6, 2)}M`,
+        fixed(st.compiled.meanNs, 0),
+        fixed(st.compiled.p50Ns, 0),
+        fixed(st.compiled.p99Ns, 0),
+        ns(st.naive.meanNs),
+        ratio(st.naive.meanNs / st.compiled.meanNs),
+        st.blockList === undefined ? "" : ns(st.blockList.meanNs),
+        st.blockList === undefined ? "" : ratio(st.blockList.meanNs / st.compiled.meanNs),
+        agree(st),
+      ]),
+    ),
+  );
+  const goals = table(
+    ["target", "measured", "met"],
+    targets.map((t) => [t.target, t.measured, t.met === undefined ? "not run" : t.met ? "yes" : "**no**"]),
+  );
+  const differ = sizes.flatMap((s) =>
+    s.streams.flatMap((st) => [...st.naiveAgreement.examples, ...(st.blockListAgreement?.examples ?? [])].map((e) => `- ${sizeLabel(s.size)} ${st.stream}: ${e}`)),
+  );
+  return [
+    ...(differ.length === 0 ? [] : ["### Disagreements with a baseline (a bug in one of them)", "", ...differ, ""]),
+    "### Build",
+    "",
+    build,
+    "",
+    "### Decisions (one thread; p50/p99 over batches of 32; baselines sampled)",
+    "",
+    decisions,
+    "",
+    "### Targets",
+    "",
+    goals,
+    "",
+  ].join("\n");
+}
+
+function at(sizes: readonly SizeResult[], n: number): SizeResult | undefined {
+  return sizes.find((s) => s.size === n);
+}
+
+function streamAt(s: SizeResult | undefined, name: string): StreamResult | undefined {
+  return s?.streams.find((x) => x.stream === name);
+}
+
+/** Evaluates the issue's targets on what was measured. */
+export function targets(sizes: readonly SizeResult[]): TargetResult[] {
+  const out: TargetResult[] = [];
+  const k100 = at(sizes, 100_000);
+  const small = at(sizes, 1_000);
+  const big = at(sizes, 1_000_000);
+  const none = (target: string): TargetResult => ({ target, measured: "-", met: undefined });
+
+  out.push(k100 === undefined ? none("100k rules compile < 1 s") : { target: "100k rules compile < 1 s", measured: `${fixed(k100.mixed.compileMs, 0)} ms`, met: k100.mixed.compileMs < 1000 });
+  for (const [name, goal] of [["name", 2e6], ["resolve", 2e6], ["address", 5e6], ["table", 5e6], ["address-only", 5e6]] as const) {
+    const label = `100k rules, ${name} decisions >= ${goal / 1e6}M/s`;
+    const st = streamAt(k100, name);
+    out.push(st === undefined ? none(label) : { target: label, measured: `${fixed(st.compiled.perSecond / 1e6, 2)}M/s`, met: st.compiled.perSecond >= goal });
+  }
+  if (k100 === undefined) out.push(none(">= 50x the naive decider at 100k"));
+  else {
+    const worst = [...k100.streams].sort((a, b) => a.naive.meanNs / a.compiled.meanNs - b.naive.meanNs / b.compiled.meanNs)[0]!;
+    const r = worst.naive.meanNs / worst.compiled.meanNs;
+    out.push({ target: ">= 50x the naive decider at 100k (worst stream)", measured: `${ratio(r)} (${worst.stream})`, met: r >= 50 });
+  }
+  if (small === undefined || big === undefined) out.push(none("1M-rule ns/decision within 2x of 1k"));
+  else {
+    const growth = small.streams.map((s) => ({ stream: s.stream, r: streamAt(big, s.stream)!.compiled.meanNs / s.compiled.meanNs }));
+    const worst = growth.sort((a, b) => b.r - a.r)[0]!;
+    out.push({ target: "1M-rule ns/decision within 2x of 1k (worst stream)", measured: `${fixed(worst.r, 2)}x (${worst.stream})`, met: worst.r <= 2 });
+  }
+  const measured = sizes.filter((s) => s.size >= 10_000);
+  if (measured.length === 0) out.push(none("< 200 bytes per rule after compile"));
+  else {
+    const worst = [...measured].sort((a, b) => b.mixed.bytesPerRule - a.mixed.bytesPerRule)[0]!;
+    out.push({ target: "< 200 bytes per rule after compile (worst size >= 10k, mixed)", measured: `${fixed(worst.mixed.bytesPerRule, 0)} B at ${sizeLabel(worst.size)}`, met: worst.mixed.bytesPerRule < 200 });
+  }
+  return out;
+}
