@@ -4,17 +4,20 @@
  *   of the policy for every decision), and
  * - for address-only policies, Node's `net.BlockList`: one list of the allow
  *   blocks and one of the deny blocks, allowed = in the first and not in the second.
- * Each baseline's answers are also compared with the compiled decider's, so a
- * ratio is never reported between two deciders that disagree unnoticed.
+ * Each baseline's answers are also compared with the compiled decider's
+ * (`AgreementCounter`), so a ratio is never reported between two deciders
+ * that disagree unnoticed.
  */
 import { BlockList } from "node:net";
 import type { Decision, Operation, Policy, ResolutionTable } from "@netperm/core";
 import { referenceDecide } from "../../packages/core/test/reference-decider.js";
-import type { Decider } from "./harness.js";
 
-/** The naive decider over `policy`, as a `Decider`. */
-export function naiveDecider(policy: Policy, table?: ResolutionTable): Decider {
-  return (op) => referenceDecide(policy, op, table).allowed;
+/** A baseline decider: the naive one answers a `Decision`, BlockList a boolean. */
+export type Baseline = (op: Operation) => Decision | boolean;
+
+/** The naive decider over `policy` (and the session's table). */
+export function naiveDecider(policy: Policy, table?: ResolutionTable): Baseline {
+  return (op) => referenceDecide(policy, op, table);
 }
 
 /**
@@ -23,7 +26,7 @@ export function naiveDecider(policy: Policy, table?: ResolutionTable): Decider {
  * @throws Error when the policy holds a rule that is not an outbound tcp address
  *   rule on every port (BlockList could not say the same thing).
  */
-export function blockListDecider(policy: Policy): Decider {
+export function blockListDecider(policy: Policy): Baseline {
   const allow = new BlockList();
   const deny = new BlockList();
   for (const rule of policy.rules) {
@@ -50,39 +53,27 @@ export interface Agreement {
   readonly examples: readonly string[];
 }
 
-/**
- * Compares the compiled decision with a baseline's on each operation, in
- * order, until `budgetMs` has passed (at least 3): `allowed` always; for the
- * naive decider also `reason` and the deciding rule.
- */
-export function agreement(
-  compiled: (op: Operation) => Decision,
-  baseline: (op: Operation) => Decision | boolean,
-  ops: readonly Operation[],
-  budgetMs: number,
-): Agreement {
-  const deadline = process.hrtime.bigint() + BigInt(Math.round(budgetMs * 1e6));
-  let compared = 0;
-  let disagreements = 0;
-  const examples: string[] = [];
-  for (const op of ops) {
-    if (compared >= 3 && process.hrtime.bigint() > deadline) break;
-    compared++;
-    const a = compiled(op);
-    const b = baseline(op);
+/** Counts, operation by operation, where the compiled decider and a baseline disagree. */
+export class AgreementCounter {
+  private compared = 0;
+  private disagreements = 0;
+  private readonly examples: string[] = [];
+
+  /** `allowed` always; for a `Decision` also `reason` and the deciding rule. */
+  add(op: Operation, compiled: Decision, baseline: Decision | boolean): void {
+    this.compared++;
+    const b = baseline;
     const same =
-      typeof b === "boolean" ? a.allowed === b : a.allowed === b.allowed && a.reason === b.reason && a.rule?.index === b.rule?.index;
-    if (same) continue;
-    disagreements++;
-    if (examples.length < 3) {
+      typeof b === "boolean" ? compiled.allowed === b : compiled.allowed === b.allowed && compiled.reason === b.reason && compiled.rule?.index === b.rule?.index;
+    if (same) return;
+    this.disagreements++;
+    if (this.examples.length < 3) {
       const theirs = typeof b === "boolean" ? String(b) : `${b.reason}@${b.rule?.index ?? "-"}`;
-      examples.push(`${JSON.stringify(op)}: compiled ${a.reason}@${a.rule?.index ?? "-"}, baseline ${theirs}`);
+      this.examples.push(`${JSON.stringify(op)}: compiled ${compiled.reason}@${compiled.rule?.index ?? "-"}, baseline ${theirs}`);
     }
   }
-  return { compared, disagreements, examples };
-}
 
-/** The raw naive decision, for `agreement`. */
-export function naiveDecision(policy: Policy, table?: ResolutionTable): (op: Operation) => Decision {
-  return (op) => referenceDecide(policy, op, table);
+  result(): Agreement {
+    return { compared: this.compared, disagreements: this.disagreements, examples: [...this.examples] };
+  }
 }

@@ -101,6 +101,22 @@ export function measure(decide: Decider, ops: readonly Operation[], o: TimingOpt
   };
 }
 
+/** A timing from single decisions each timed alone (for baselines that take microseconds or more). */
+export function fromSamples(samplesNs: readonly number[], allowed: number): Timing {
+  const sorted = [...samplesNs].sort((a, b) => a - b);
+  let total = 0;
+  for (const x of sorted) total += x;
+  const meanNs = total / sorted.length;
+  return {
+    decisions: sorted.length,
+    meanNs,
+    p50Ns: percentile(sorted, 0.5),
+    p99Ns: percentile(sorted, 0.99),
+    perSecond: 1e9 / meanNs,
+    allowedShare: allowed / sorted.length,
+  };
+}
+
 /** Heap plus external memory (typed arrays live outside the JS heap), bytes, after two full GCs. */
 export function settledMemory(): number {
   const gc = (globalThis as { gc?: () => void }).gc;

@@ -29,9 +29,14 @@ function parseSize(text: string): number {
   return Number(m[1]) * (unit === "k" ? 1e3 : unit === "m" ? 1e6 : 1);
 }
 
-function gitCommit(root: string): string | undefined {
-  const r = spawnSync("git", ["rev-parse", "--short", "HEAD"], { cwd: root, encoding: "utf8" });
-  return r.status === 0 ? r.stdout.trim() : undefined;
+/** The commit measured, and whether core's sources differed from it (uncommitted work). */
+function gitState(root: string): { commit?: string; coreModified?: boolean } {
+  const head = spawnSync("git", ["rev-parse", "--short", "HEAD"], { cwd: root, encoding: "utf8" });
+  const status = spawnSync("git", ["status", "--porcelain", "--", "packages/core/src"], { cwd: root, encoding: "utf8" });
+  return {
+    ...(head.status === 0 ? { commit: head.stdout.trim() } : {}),
+    ...(status.status === 0 ? { coreModified: status.stdout.trim().length > 0 } : {}),
+  };
 }
 
 function machine(): Record<string, unknown> {
@@ -79,7 +84,7 @@ function main(): void {
     {
       benchmark: "matcher",
       date: new Date(started).toISOString(),
-      commit: gitCommit(here),
+      git: gitState(join(here, "..", "..")),
       machine: info,
       seed,
       quick: values.quick,

@@ -6,7 +6,7 @@
  */
 import { ResolutionTable, type Operation } from "@netperm/core";
 import type { GeneratedPolicy, Target } from "./policy-gen.js";
-import { strayAddress, strayName, strayPort } from "./policy-gen.js";
+import { strayAddress, strayName, strayPort } from "./hosts.js";
 import { Random } from "./random.js";
 
 /**

@@ -8,8 +8,8 @@ import type { SizeResult, StreamResult } from "./suite.js";
 export interface TargetResult {
   readonly target: string;
   readonly measured: string;
-  /** `undefined` when the size it needs was not run. */
-  readonly met: boolean | undefined;
+  /** `null` when the size it needs was not run. */
+  readonly met: boolean | null;
 }
 
 /** `1000` -> `1k`, `1000000` -> `1M`. */
@@ -67,7 +67,7 @@ export function markdown(sizes: readonly SizeResult[], targets: readonly TargetR
   );
   const goals = table(
     ["target", "measured", "met"],
-    targets.map((t) => [t.target, t.measured, t.met === undefined ? "not run" : t.met ? "yes" : "**no**"]),
+    targets.map((t) => [t.target, t.measured, t.met === null ? "not run" : t.met ? "yes" : "**no**"]),
   );
   const differ = sizes.flatMap((s) =>
     s.streams.flatMap((st) => [...st.naiveAgreement.examples, ...(st.blockListAgreement?.examples ?? [])].map((e) => `- ${sizeLabel(s.size)} ${st.stream}: ${e}`)),
@@ -103,7 +103,7 @@ export function targets(sizes: readonly SizeResult[]): TargetResult[] {
   const k100 = at(sizes, 100_000);
   const small = at(sizes, 1_000);
   const big = at(sizes, 1_000_000);
-  const none = (target: string): TargetResult => ({ target, measured: "-", met: undefined });
+  const none = (target: string): TargetResult => ({ target, measured: "-", met: null });
 
   out.push(k100 === undefined ? none("100k rules compile < 1 s") : { target: "100k rules compile < 1 s", measured: `${fixed(k100.mixed.compileMs, 0)} ms`, met: k100.mixed.compileMs < 1000 });
   for (const [name, goal] of [["name", 2e6], ["resolve", 2e6], ["address", 5e6], ["table", 5e6], ["address-only", 5e6]] as const) {

@@ -4,9 +4,9 @@
  * decider and, in the same run, through the baselines, checking on a sample
  * that they agree.
  */
-import { compile, parseRule, type CompiledPolicy, type Operation, type Policy, type ResolutionTable } from "@netperm/core";
-import { agreement, blockListDecider, naiveDecider, naiveDecision, type Agreement } from "./baselines.js";
-import { built, measure, median, type Decider, type Timing } from "./harness.js";
+import { compile, parseRule, type CompiledPolicy, type Decision, type Operation, type Policy, type ResolutionTable } from "@netperm/core";
+import { AgreementCounter, blockListDecider, naiveDecider, type Agreement, type Baseline } from "./baselines.js";
+import { built, fromSamples, measure, median, type Timing } from "./harness.js";
 import { stream, tableStream } from "./operations.js";
 import { generateAddressOnly, generateMixed, type Flag } from "./policy-gen.js";
 
@@ -85,24 +85,58 @@ function build(flags: readonly Flag[]): { policy: Policy; compiled: CompiledPoli
   };
 }
 
+const now = process.hrtime.bigint;
+const allowedOf = (b: Decision | boolean): boolean => (typeof b === "boolean" ? b : b.allowed);
+const clamp = (x: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, Math.floor(x)));
+
+/** A baseline decision slower than this is timed alone, not in batches. */
+const SLOW_NS = 20_000;
+
 /**
- * Times a slow baseline: one probe decision sets the warm-up and the batch,
- * so that the budget bounds the run (at 1M rules one naive decision takes
- * most of a second: then a handful of decisions is all that is timed).
+ * Times a baseline and compares it with the compiled decider. One probe
+ * decision (not counted) tells its cost. A fast baseline is timed in batches
+ * like the compiled decider, then compared on the stream's first `most`
+ * operations; a slow one (the naive decider on big policies: most of a
+ * second at 1M rules) is timed one decision at a time, each compared as it
+ * comes. Either way the budget bounds the run, with at least 3 decisions.
  */
-function timeBaseline(decide: Decider, ops: readonly Operation[], budgetMs: number): Timing {
-  const t0 = process.hrtime.bigint();
-  decide(ops[0]!);
-  const cost = Math.max(1, Number(process.hrtime.bigint() - t0));
-  const clamp = (x: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, Math.floor(x)));
-  const batch = clamp(20_000 / cost, 1, 32);
-  return measure(decide, ops, {
+function runBaseline(
+  baseline: Baseline,
+  compiled: (op: Operation) => Decision,
+  ops: readonly Operation[],
+  budgetMs: number,
+  most: number,
+): { timing: Timing; agreement: Agreement } {
+  const counter = new AgreementCounter();
+  const t0 = now();
+  baseline(ops[0]!);
+  const cost = Math.max(1, Number(now() - t0));
+  const deadline = (): bigint => now() + BigInt(Math.round(budgetMs * 1e6));
+  if (cost >= SLOW_NS) {
+    const samples: number[] = [];
+    let allowed = 0;
+    const end = deadline();
+    for (let i = 0; i < ops.length && (i < 3 || now() < end); i++) {
+      const op = ops[i]!;
+      const t = now();
+      const b = baseline(op);
+      samples.push(Number(now() - t));
+      if (allowedOf(b)) allowed++;
+      counter.add(op, compiled(op), b);
+    }
+    return { timing: fromSamples(samples, allowed), agreement: counter.result() };
+  }
+  const batch = clamp(SLOW_NS / cost, 1, 32);
+  const timing = measure((op) => allowedOf(baseline(op)), ops, {
     budgetMs,
     batch,
     warmup: clamp((0.1 * budgetMs * 1e6) / cost, 0, 20_000),
-    minDecisions: batch * clamp((budgetMs * 1e6) / cost / batch, 3, 10),
+    minDecisions: batch * 3,
     maxDecisions: 5e7,
   });
+  const end = deadline();
+  for (let i = 0; i < Math.min(most, ops.length) && (i < 3 || now() < end); i++) counter.add(ops[i]!, compiled(ops[i]!), baseline(ops[i]!));
+  return { timing, agreement: counter.result() };
 }
 
 function streamResult(
@@ -120,9 +154,8 @@ function streamResult(
     minDecisions: 32 * 100,
     maxDecisions: 5e7,
   });
-  const naive = timeBaseline(naiveDecider(policy, table), ops, budgets.baselineMs);
-  const naiveAgreement = agreement((op) => compiled.decide(op, table), naiveDecision(policy, table), ops.slice(0, 2000), budgets.baselineMs);
-  return { stream: name, compiled: fast, naive, naiveAgreement };
+  const naive = runBaseline(naiveDecider(policy, table), (op) => compiled.decide(op, table), ops, budgets.baselineMs, 2000);
+  return { stream: name, compiled: fast, naive: naive.timing, naiveAgreement: naive.agreement };
 }
 
 /** Writes a progress line on stderr (stdout carries only the report). */
@@ -155,8 +188,7 @@ export function runSize(size: number, seed: number, budgets: Budgets): SizeResul
   const blockList = built(() => blockListDecider(only.policy));
   const ops = stream(addressFlags, "address", seed * 31 + 11, size);
   const base = streamResult("address-only", only.compiled, only.policy, ops, budgets);
-  const blockListTiming = timeBaseline(blockList.value, ops, budgets.baselineMs);
-  const blockListAgreement = agreement((op) => only.compiled.decide(op), blockList.value, ops.slice(0, 20_000), budgets.baselineMs);
-  streams.push({ ...base, blockList: blockListTiming, blockListAgreement });
+  const vs = runBaseline(blockList.value, (op) => only.compiled.decide(op), ops, budgets.baselineMs, 20_000);
+  streams.push({ ...base, blockList: vs.timing, blockListAgreement: vs.agreement });
   return { size, mixed: mixed.result, addressOnly: { ...only.result, blockListBuildMs: blockList.ms }, streams };
 }
