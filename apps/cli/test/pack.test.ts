@@ -1,0 +1,55 @@
+/**
+ * The packages as users install them: `pnpm pack` each public package and
+ * the CLI, `npm install` the tarballs in a fresh project, then import the
+ * libraries and run the `netperm` bin from its built files.
+ */
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { installPacked, nodeEval } from "@netperm/testkit";
+import { beforeAll, describe, expect, it } from "vitest";
+
+const run = promisify(execFile);
+let project = "";
+
+beforeAll(async () => {
+  project = await installPacked(["packages/core", "packages/export", "packages/proxy", "packages/wasi", "apps/cli"]);
+}, 600_000);
+
+describe("packed packages", () => {
+  it("@netperm/core imports from its tarball and decides", async () => {
+    const out = await nodeEval(
+      project,
+      `import { parsePolicy, compile, format } from "@netperm/core";
+       const policy = parsePolicy(["--allow-outbound=tcp://example.com:80"]);
+       const d = compile(policy).decide({ op: "connect", protocol: "tcp", host: "example.com", port: 80 });
+       console.log(JSON.stringify({ allowed: d.allowed, reason: d.reason, canonical: format(policy) }));`,
+    );
+    expect(JSON.parse(out)).toEqual({ allowed: true, reason: "allowed", canonical: ["--allow-outbound=tcp://example.com:80"] });
+  });
+
+  it("@netperm/core ships its JSON Schema", async () => {
+    const out = await nodeEval(project, `import { createRequire } from "node:module"; const r = createRequire(import.meta.url); console.log(r.resolve("@netperm/core/policy.schema.json"));`);
+    expect(out.trim()).toMatch(/policy\.schema\.json$/);
+  });
+
+  it("@netperm/export imports from its tarball", async () => {
+    const out = await nodeEval(
+      project,
+      `import { parsePolicy } from "@netperm/core"; import { exportPolicy } from "@netperm/export";
+       const r = exportPolicy(parsePolicy(["--allow-outbound=tcp://10.0.0.0/8:5432"]), { format: "k8s" });
+       console.log(JSON.stringify({ hasCidr: r.text.includes("10.0.0.0/8"), warnings: r.warnings.length }));`,
+    );
+    expect(JSON.parse(out)).toEqual({ hasCidr: true, warnings: 0 });
+  });
+
+  it("the netperm bin runs from built files: --version and one check", async () => {
+    const bin = join(project, "node_modules", ".bin", "netperm");
+    const version = await run(bin, ["--version"], { cwd: project });
+    expect(version.stdout).toMatch(/^netperm \d+\.\d+\.\d+\n$/);
+    const check = await run(bin, ["check", "--allow-outbound=tcp://example.com:80", "connect", "tcp://example.com:80", "--json"], { cwd: project });
+    expect(JSON.parse(check.stdout)).toMatchObject({ allowed: true, reason: "allowed" });
+    const denied = await run(bin, ["check", "--allow-outbound=tcp://example.com:80", "connect", "tcp://example.com:81"], { cwd: project }).catch((e: { code: number }) => e);
+    expect((denied as { code: number }).code).toBe(1);
+  });
+});
