@@ -161,14 +161,16 @@ export async function createProxy(options: ProxyOptions): Promise<Proxy> {
   }
 
   let closing: Promise<void> | undefined;
+  let deadline = Number.POSITIVE_INFINITY;
   const proxy: Proxy = {
     address,
     warnings,
     stats: () => ({ connections: sockets.size, upstream, accepted, rejected }),
     close: (opts) => {
+      // A later call with a shorter drain (a second Ctrl-C) cuts the drain short.
+      deadline = Math.min(deadline, Date.now() + (opts?.drainMs ?? 0));
       closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-        const deadline = Date.now() + (opts?.drainMs ?? 0);
         while (sockets.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
         for (const closer of closers) closer();
         for (const s of sockets) s.destroy();

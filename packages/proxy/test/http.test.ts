@@ -76,9 +76,12 @@ describe("HTTP CONNECT through undici ProxyAgent", () => {
   it("tunnels to an allowed name and brings 3 MB back intact", async () => {
     origin = await httpServer();
     proxy = await startProxy(["--allow-outbound=tcp://allowed.example"], { resolver: NAMES });
-    const res = await request(`http://allowed.example:${origin.port}/bytes/3000000`, { dispatcher: agent(proxy.port, true) });
+    const tunnel = agent(proxy.port, true);
+    const res = await request(`http://allowed.example:${origin.port}/bytes/3000000`, { dispatcher: tunnel });
     const body = Buffer.from(await res.body.arrayBuffer());
     expect(sha256(body)).toBe(res.headers["x-sha256"]);
+    // The tunnel's audit line is written when it closes.
+    await tunnel.close();
     await until(() => proxy!.audit.length >= 1);
     expect(proxy.audit[0]).toMatchObject({ protocol: "http-connect", verdict: "allow", target: `allowed.example:${origin.port}` });
   });
