@@ -2,7 +2,7 @@
  * @netperm/proxy: a SOCKS5 + HTTP CONNECT + HTTP forward proxy on one port
  * that enforces a netperm policy on real sockets (DESIGN §4).
  */
-export { createProxy, systemResolver, type Proxy, type ProxyOptions, type ProxyStats } from "./proxy.js";
+export { createProxy, listenWarnings, systemResolver, type Proxy, type ProxyOptions, type ProxyStats } from "./proxy.js";
 export type { Resolver, Endpoint, GateRequest, GateResult } from "./gate.js";
 export { createGate } from "./gate.js";
 export { DEFAULT_LIMITS, type Limits, type DecisionEvent } from "./limits.js";

@@ -7,7 +7,7 @@
 import { lookup } from "node:dns/promises";
 import { EventEmitter } from "node:events";
 import { createServer, type Socket } from "node:net";
-import { compile, parseIp, ResolutionTable, type CompiledPolicy, type CompileOptions, type Policy } from "@netperm/core";
+import { compile, isLoopback, parseIp, ResolutionTable, type CompiledPolicy, type CompileOptions, type Policy } from "@netperm/core";
 import { openAuditFile, type AuditFile, type AuditRecord } from "./audit.js";
 import { createGate, type Resolver } from "./gate.js";
 import { handleHttp } from "./http-proxy.js";
@@ -58,6 +58,17 @@ export interface Proxy {
   on(event: "decision", listener: (event: DecisionEvent) => void): this;
   on(event: "audit", listener: (record: AuditRecord) => void): this;
   off(event: "decision" | "audit", listener: (...args: never[]) => void): this;
+}
+
+/**
+ * Warnings about where a proxy listens: beyond loopback without
+ * authentication, anyone who can reach the port gets the policy's grants.
+ */
+export function listenWarnings(host: string, authenticated: boolean): string[] {
+  const ip = parseIp(host);
+  const loopback = ip === undefined ? host === "localhost" : isLoopback(ip);
+  if (loopback || authenticated) return [];
+  return [`listening on ${host} without authentication: anyone who can reach this port can use the policy's grants (add --auth=USER:PASS)`];
 }
 
 /** The default resolver: the system's `getaddrinfo`, every answer. */
@@ -153,12 +164,7 @@ export async function createProxy(options: ProxyOptions): Promise<Proxy> {
   });
   const bound = server.address();
   const address = { host, port: typeof bound === "object" && bound !== null ? bound.port : 0 };
-  const warnings: string[] = [];
-  const ip = parseIp(host);
-  const loopback = ip !== undefined && (ip.family === "ipv4" ? ip.text.startsWith("127.") : ip.text === "::1");
-  if (!loopback && host !== "localhost" && users === undefined) {
-    warnings.push(`listening on ${host} without authentication: anyone who can reach this port can use the policy's grants`);
-  }
+  const warnings = listenWarnings(host, users !== undefined);
 
   let closing: Promise<void> | undefined;
   let deadline = Number.POSITIVE_INFINITY;
