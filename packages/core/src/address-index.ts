@@ -1,6 +1,6 @@
 /**
  * Addresses as CIDR blocks sorted by start (IPv4 as uint32 numbers, IPv6 as
- * 32-hex-digit strings, whose string order is numeric order). CIDR blocks are
+ * four uint32 words compared in order). CIDR blocks are
  * laminar: two blocks are either nested or disjoint. So the blocks form a
  * forest; each block keeps its parent, and the blocks that contain an
  * address are the innermost one and its ancestors.
@@ -11,19 +11,40 @@
  * 33 (IPv4) or 129 (IPv6) whatever the number of rules.
  */
 import { ipv4ToInt, ipv6ToHex } from "./ip.js";
+import { compareWords, hexToWords, type Words } from "./ipv6-words.js";
 import type { Contribution, PoolBuilder, TableVisitor } from "./port-set.js";
 import type { Family } from "./types.js";
 
-export interface AddressIndex<K extends number | string> {
-  readonly starts: ArrayLike<K>;
-  readonly ends: ArrayLike<K>;
+/** Blocks sorted by start, outer first; a block's parent is the smallest block around it (-1: none). */
+export interface AddressIndex<L> {
+  /** IPv4: one number per block; IPv6: four words per block. */
+  readonly starts: L;
+  readonly ends: L;
   readonly parents: Int32Array;
   /** Per block: table off, table len. */
   readonly tables: Int32Array;
 }
 
-export type Ipv4Index = AddressIndex<number>;
-export type Ipv6Index = AddressIndex<string>;
+/**
+ * IPv4 blocks, and for large indexes a directory by the top 16 bits:
+ * `directory[p]` is the first block starting at or after `p << 16`, so a
+ * search looks only at the blocks that start inside the address's /16.
+ */
+export type Ipv4Index = AddressIndex<Uint32Array> & { readonly directory: Uint32Array | undefined };
+
+/** Below this many blocks a plain binary search is as quick as the directory. */
+const DIRECTORY_FROM = 4096;
+
+function directoryOf(starts: Uint32Array): Uint32Array {
+  const dir = new Uint32Array(65537);
+  let b = 0;
+  for (let p = 0; p <= 65536; p++) {
+    while (b < starts.length && starts[b]! < p * 65536) b++;
+    dir[p] = b;
+  }
+  return dir;
+}
+export type Ipv6Index = AddressIndex<Uint32Array>;
 
 interface Block<K> {
   start: K;
@@ -74,9 +95,20 @@ export class AddressIndexBuilder {
   build(pool: PoolBuilder): { v4: Ipv4Index; v6: Ipv6Index } {
     const v4 = layout([...this.v4.values()], pool);
     const v6 = layout([...this.v6.values()], pool);
+    const words = (list: string[]): Uint32Array => {
+      const out = new Uint32Array(list.length * 4);
+      list.forEach((hex, i) => out.set(hexToWords(hex), i * 4));
+      return out;
+    };
     return {
-      v4: { starts: Float64Array.from(v4.starts), ends: Float64Array.from(v4.ends), parents: v4.parents, tables: v4.tables },
-      v6,
+      v4: {
+        starts: Uint32Array.from(v4.starts),
+        ends: Uint32Array.from(v4.ends),
+        parents: v4.parents,
+        tables: v4.tables,
+        directory: v4.starts.length >= DIRECTORY_FROM ? directoryOf(Uint32Array.from(v4.starts)) : undefined,
+      },
+      v6: { starts: words(v6.starts), ends: words(v6.ends), parents: v6.parents, tables: v6.tables },
     };
   }
 }
@@ -87,7 +119,7 @@ function addTo<K>(map: Map<string, Block<K>>, key: string, start: K, end: K, c: 
   else block.contributions.push(c);
 }
 
-function layout<K extends number | string>(blocks: Block<K>[], pool: PoolBuilder): AddressIndex<K> {
+function layout<K extends number | string>(blocks: Block<K>[], pool: PoolBuilder): AddressIndex<K[]> {
   // Outer blocks first among equal starts, so that a parent precedes its children.
   blocks.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : a.end > b.end ? -1 : a.end < b.end ? 1 : 0));
   const parents = new Int32Array(blocks.length);
@@ -104,14 +136,16 @@ function layout<K extends number | string>(blocks: Block<K>[], pool: PoolBuilder
   return { starts: blocks.map((b) => b.start), ends: blocks.map((b) => b.end), parents, tables };
 }
 
-/**
- * Visits the table of every block containing `key` (an IPv4 uint32 or an
- * IPv6 hex string, matching the index), innermost first.
- */
-export function visitAddress<K extends number | string>(index: AddressIndex<K>, key: K, visitor: TableVisitor): void {
-  const { starts, ends, parents, tables } = index;
+/** Visits the table of every IPv4 block containing `key` (a uint32), innermost first. */
+export function visitIpv4(index: Ipv4Index, key: number, visitor: TableVisitor): void {
+  const { starts, ends, parents, tables, directory } = index;
   let lo = 0;
   let hi = starts.length;
+  if (directory !== undefined) {
+    const p = key >>> 16;
+    lo = directory[p]!;
+    hi = directory[p + 1]!;
+  }
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if (starts[mid]! <= key) lo = mid + 1;
@@ -119,5 +153,20 @@ export function visitAddress<K extends number | string>(index: AddressIndex<K>, 
   }
   let i = lo - 1;
   while (i >= 0 && ends[i]! < key) i = parents[i]!;
+  for (; i >= 0; i = parents[i]!) visitor.table(tables[i * 2]!, tables[i * 2 + 1]!);
+}
+
+/** Visits the table of every IPv6 block containing `key`, innermost first. */
+export function visitIpv6(index: Ipv6Index, key: Words, visitor: TableVisitor): void {
+  const { starts, ends, parents, tables } = index;
+  let lo = 0;
+  let hi = parents.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareWords(key, starts, mid * 4) >= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  let i = lo - 1;
+  while (i >= 0 && compareWords(key, ends, i * 4) > 0) i = parents[i]!;
   for (; i >= 0; i = parents[i]!) visitor.table(tables[i * 2]!, tables[i * 2 + 1]!);
 }

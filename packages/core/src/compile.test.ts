@@ -13,8 +13,9 @@ const at = (now: number) => new ResolutionTable({ clock: { now: () => now } });
 function decide(flags: string[], op: Operation, table?: ResolutionTable, options?: CompileOptions): Decision {
   return compile(parsePolicy(flags), options).decide(op, table);
 }
-const connect = (host: string, port: number, protocol: Protocol = "tcp"): Operation => ({ op: "connect", protocol, host, port });
-const bind = (host: string, port: number, protocol: Protocol = "tcp"): Operation => ({ op: "bind", protocol, host, port });
+type SocketOp = Exclude<Operation, { op: "resolve" }>;
+const connect = (host: string, port: number, protocol: Protocol = "tcp"): SocketOp => ({ op: "connect", protocol, host, port });
+const bind = (host: string, port: number, protocol: Protocol = "tcp"): SocketOp => ({ op: "bind", protocol, host, port });
 const resolve = (host: string): Operation => ({ op: "resolve", host });
 
 function expectAllowed(d: Decision, index = 0): void {

@@ -63,22 +63,19 @@ export interface Bucket {
 
 export interface Compiled {
   readonly rules: readonly Rule[];
-  readonly buckets: ReadonlyMap<string, Bucket>;
+  /** By `bucketOf`: outbound tcp, outbound udp, inbound tcp, inbound udp, resolve. */
+  readonly buckets: readonly Bucket[];
   readonly options: CompileOptions;
 }
 
-/** The bucket key of a rule kind. */
-export function bucketKey(direction: Rule["direction"], protocol: Protocol | undefined): string {
-  return direction === "resolve" ? "resolve" : `${direction}/${protocol}`;
-}
+/** The bucket resolve rules are in. */
+export const RESOLVE = 4;
 
-const KINDS: readonly [Rule["direction"], Protocol | undefined][] = [
-  ["outbound", "tcp"],
-  ["outbound", "udp"],
-  ["inbound", "tcp"],
-  ["inbound", "udp"],
-  ["resolve", undefined],
-];
+/** The bucket of a rule kind (`protocol` is ignored for resolve). */
+export function bucketOf(direction: Rule["direction"], protocol: Protocol | undefined): number {
+  if (direction === "resolve") return RESOLVE;
+  return (direction === "inbound" ? 2 : 0) + (protocol === "udp" ? 1 : 0);
+}
 
 class BucketBuilder {
   readonly names = new NameIndexBuilder();
@@ -172,16 +169,13 @@ function mapsIn(rule: Rule, resolve: boolean): boolean {
  * compile(policy).decide({ op: "resolve", host: "example.com" }).allowed // true
  */
 export function compile(policy: Policy, options: CompileOptions = {}): CompiledPolicy {
-  const builders = new Map<string, BucketBuilder>();
-  for (const [direction, protocol] of KINDS) {
-    builders.set(bucketKey(direction, protocol), new BucketBuilder(`--allow-${direction}`));
-  }
+  const builders = ["outbound", "outbound", "inbound", "inbound", "resolve"].map((d) => new BucketBuilder(`--allow-${d}`));
   const rules = policy.rules;
   for (let index = 0; index < rules.length; index++) {
     const rule = rules[index]!;
     const resolve = rule.direction === "resolve";
-    const builder = builders.get(bucketKey(rule.direction, rule.protocol));
-    if (builder === undefined) continue;
+    if (!resolve && rule.protocol !== "tcp" && rule.protocol !== "udp") continue;
+    const builder = builders[bucketOf(rule.direction, rule.protocol)]!;
     const slot = slotOf(rule.effect, rule.family);
     const own = rule.effect === "allow" ? allowPriority(index, mapsIn(rule, resolve)) : index;
     builder.add(rule, { ports: resolve ? "*" : rule.ports, slot, priority: own }, resolve);
@@ -190,13 +184,11 @@ export function compile(policy: Policy, options: CompileOptions = {}): CompiledP
       const kind = rule.host.kind;
       if (kind === "name" || kind === "wildcard" || kind === "localhost") {
         const implied = { ports: "*" as const, slot, priority: allowPriority(index, mapsIn(rule, true)) };
-        builders.get("resolve")!.add(rule, implied, true);
+        builders[RESOLVE]!.add(rule, implied, true);
       }
     }
   }
-  const buckets = new Map<string, Bucket>();
-  for (const [key, builder] of builders) buckets.set(key, builder.build());
-  const compiled: Compiled = { rules, buckets, options };
+  const compiled: Compiled = { rules, buckets: builders.map((b) => b.build()), options };
   return {
     policy,
     decide: (op, table) => decide(compiled, op, table),

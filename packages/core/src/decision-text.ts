@@ -9,10 +9,12 @@ import type { Decision, Family, OperationKind, Protocol, Reason, Rule } from "./
 /** The operation as decided: canonical host, and the rule kind it was checked against. */
 export interface Subject {
   readonly op: OperationKind;
-  readonly protocol?: Protocol;
+  /** Undefined for resolve. */
+  readonly protocol: Protocol | undefined;
   /** Canonical IP text or canonical name. */
   readonly host: string;
-  readonly port?: number;
+  /** Undefined for resolve. */
+  readonly port: number | undefined;
   /** `--allow-outbound`, `--allow-inbound` or `--allow-resolve`. */
   readonly flag: string;
 }

@@ -1,18 +1,19 @@
 /**
  * Reads the host of an operation once, into the key a decision looks up:
- * an IPv4 as a uint32, an IPv6 as 32 hex digits, or a canonical name.
+ * an IPv4 as a uint32, an IPv6 as four uint32 words, or a canonical name.
  *
- * The common spellings (a plain dotted quad, a lower-case ASCII name) take a
+ * The common spellings (a plain dotted quad, canonical IPv6, an ASCII name) take a
  * fast path that does not call the WHATWG URL parser; everything else goes
  * through `parseIp` / `canonicalName`, so the fast path never decides what
  * the slow path would not (a property test holds the two together).
  */
-import { endsInNumber, ipv4ToInt, ipv6ToHex, parseIp } from "./ip.js";
+import { endsInNumber, intToIpv4, ipv4ToInt, parseIp } from "./ip.js";
+import { fastCanonicalIpv6, textToWords, type Words } from "./ipv6-words.js";
 import { canonicalName } from "./names.js";
 
 export type HostKey =
   | { readonly kind: "address"; readonly family: "ipv4"; readonly text: string; readonly key: number; readonly zone?: string }
-  | { readonly kind: "address"; readonly family: "ipv6"; readonly text: string; readonly key: string; readonly zone?: string }
+  | { readonly kind: "address"; readonly family: "ipv6"; readonly text: string; readonly key: Words; readonly zone?: string }
   | { readonly kind: "name"; readonly name: string };
 
 export type AddressKey = Extract<HostKey, { kind: "address" }>;
@@ -36,12 +37,26 @@ export function readHost(host: string): HostKey | undefined {
 export function readAddress(text: string): AddressKey | undefined {
   const n = fastIpv4(text);
   if (n >= 0) return { kind: "address", family: "ipv4", text, key: n };
+  const fast = text.length > 1 ? fastIpv6(text) : undefined;
+  if (fast !== undefined) return fast;
   const ip = parseIp(text);
   if (ip === undefined) return undefined;
   const zone = ip.zone === undefined ? {} : { zone: ip.zone };
   return ip.family === "ipv4"
     ? { kind: "address", family: "ipv4", text: ip.text, key: ipv4ToInt(ip.text), ...zone }
-    : { kind: "address", family: "ipv6", text: ip.text, key: ipv6ToHex(ip.text), ...zone };
+    : { kind: "address", family: "ipv6", text: ip.text, key: textToWords(ip.text), ...zone };
+}
+
+/** Canonical IPv6 text, bare or in brackets; IPv4-mapped words are that IPv4. */
+function fastIpv6(text: string): AddressKey | undefined {
+  const bracket = text.charCodeAt(0) === 91;
+  if (bracket && text.charCodeAt(text.length - 1) !== 93) return undefined;
+  const from = bracket ? 1 : 0;
+  const to = bracket ? text.length - 1 : text.length;
+  const w = fastCanonicalIpv6(text, from, to);
+  if (w === undefined) return undefined;
+  if (w[0] === 0 && w[1] === 0 && w[2] === 0xffff) return { kind: "address", family: "ipv4", text: intToIpv4(w[3]), key: w[3] };
+  return { kind: "address", family: "ipv6", text: bracket ? text.slice(from, to) : text, key: w };
 }
 
 /** The address of a key as text, with its zone when it has one (for binding). */

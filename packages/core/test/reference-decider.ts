@@ -181,9 +181,9 @@ function decideOrThrow(policy: Policy, op: Operation, table: ResolutionTable | u
   const check: Check = { rules: rulesFor(policy, op), resolve, options };
   const subject: Subject = {
     op: op.op,
-    ...(resolve ? {} : { protocol: op.protocol }),
+    protocol: resolve ? undefined : op.protocol,
     host: host.kind === "name" ? host.name : host.ip.text,
-    ...(resolve ? {} : { port }),
+    port: resolve ? undefined : port,
     flag: `--allow-${resolve ? "resolve" : op.op === "bind" ? "inbound" : "outbound"}`,
   };
   let names: string[] = [];
