@@ -81,6 +81,7 @@ describe("HTTP CONNECT through undici ProxyAgent", () => {
     const body = Buffer.from(await res.body.arrayBuffer());
     expect(sha256(body)).toBe(res.headers["x-sha256"]);
     // The tunnel's audit line is written when it closes.
+    agents.splice(agents.indexOf(tunnel), 1);
     await tunnel.close();
     await until(() => proxy!.audit.length >= 1);
     expect(proxy.audit[0]).toMatchObject({ protocol: "http-connect", verdict: "allow", target: `allowed.example:${origin.port}` });
