@@ -12,7 +12,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { cpus, totalmem } from "node:os";
+import { cpus, loadavg, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -48,6 +48,8 @@ function machine(): Record<string, unknown> {
     cpuCount: list.length,
     cpuModel: list[0]?.model ?? "unknown",
     totalMemoryMB: Math.round(totalmem() / 2 ** 20),
+    // The machine may be shared: a load above ~1 means another process competed for the 2 cores.
+    loadAverage1m: Number(loadavg()[0]!.toFixed(2)),
   };
 }
 
@@ -66,6 +68,7 @@ function main(): void {
   const budgets: Budgets = values.quick ? { compiledMs: 200, baselineMs: 200 } : { compiledMs: 1000, baselineMs: 1000 };
   settledMemory(); // fails early without --expose-gc
   const started = Date.now();
+  const loadBefore = Number(loadavg()[0]!.toFixed(2));
   const results: SizeResult[] = [];
   for (const size of sizes) results.push(runSize(size, seed, budgets));
   const goals = targets(results);
@@ -85,7 +88,7 @@ function main(): void {
       benchmark: "matcher",
       date: new Date(started).toISOString(),
       git: gitState(join(here, "..", "..")),
-      machine: info,
+      machine: { ...info, loadAverage1mBefore: loadBefore },
       seed,
       quick: values.quick,
       budgetsMs: budgets,
