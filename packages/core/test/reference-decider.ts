@@ -9,19 +9,25 @@
  */
 import type { CompileOptions } from "../src/compile.js";
 import { endpointText, invalidDecision, toDecision, type Subject, type Verdict } from "../src/decision-text.js";
-import { cidrContains, endsInNumber, isLoopback, parseIp } from "../src/ip.js";
+import { endsInNumber, ipv6ToHex, isLoopback, parseIp } from "../src/ip.js";
 import { canonicalName } from "../src/names.js";
 import { portInSpec } from "../src/ports.js";
 import type { ResolutionTable } from "../src/resolution-table.js";
 import type { Decision, Family, HostPattern, IpAddress, Operation, Policy, Rule } from "../src/types.js";
 
-type Host = { kind: "name"; name: string } | { kind: "address"; ip: IpAddress };
+type Host = { kind: "name"; name: string } | { kind: "address"; ip: IpAddress; value: bigint };
+
+/** An address as one number (128 bits for IPv6, 32 for IPv4), read from canonical text. */
+function valueOf(ip: IpAddress): bigint {
+  if (ip.family === "ipv4") return ip.text.split(".").reduce((v, part) => (v << 8n) | BigInt(part), 0n);
+  return BigInt(`0x${ipv6ToHex(ip.text)}`);
+}
 
 /** Reads a host the slow, canonical way: an IP literal, a name, or undefined. */
 function readHost(text: string): Host | undefined {
   if (text.includes(":") || text.startsWith("[") || endsInNumber(text)) {
     const ip = parseIp(text);
-    return ip === undefined ? undefined : { kind: "address", ip };
+    return ip === undefined ? undefined : { kind: "address", ip, value: valueOf(ip) };
   }
   try {
     return { kind: "name", name: canonicalName(text) };
@@ -34,15 +40,38 @@ function nameMatches(host: HostPattern, name: string): boolean {
   if (host.kind === "any") return true;
   if (host.kind === "localhost") return name === "localhost";
   if (host.kind === "name") return host.name === name;
-  if (host.kind === "wildcard") return name.endsWith("." + host.suffix);
+  if (host.kind === "wildcard") {
+    const front = name.length - host.suffix.length - 1;
+    return front > 0 && name.endsWith(host.suffix) && name.charCodeAt(front) === 46;
+  }
   return false;
 }
 
+/** A CIDR rule's network as a number, read once per rule (the scan itself stays plain). */
+const networks = new WeakMap<HostPattern, bigint | number>();
+
+/** Is the address in the block: do the first `prefix` bits agree? (IPv4 in plain numbers, IPv6 in BigInt.) */
+function inBlock(host: Extract<HostPattern, { kind: "cidr" }>, ip: IpAddress, value: bigint): boolean {
+  if (host.family !== ip.family) return false;
+  let network = networks.get(host);
+  if (network === undefined) {
+    const v = valueOf({ family: host.family, text: host.address });
+    network = host.family === "ipv4" ? Number(v) : v;
+    networks.set(host, network);
+  }
+  if (typeof network === "number") {
+    const size = 2 ** (32 - host.prefix);
+    return Math.floor(Number(value) / size) === Math.floor(network / size);
+  }
+  const shift = BigInt(128 - host.prefix);
+  return value >> shift === network >> shift;
+}
+
 /** Does an address match a rule's host, directly or through a name it was resolved from? */
-function addressMatches(host: HostPattern, ip: IpAddress, names: string[], resolve: boolean, options: CompileOptions): boolean {
+function addressMatches(host: HostPattern, ip: IpAddress, value: bigint, names: string[], resolve: boolean, options: CompileOptions): boolean {
   if (host.kind === "any") return true;
   if (host.kind === "localhost" && !resolve) return isLoopback(ip);
-  if (host.kind === "cidr") return cidrContains(host.family, host.address, host.prefix, ip);
+  if (host.kind === "cidr") return inBlock(host, ip, value);
   if (host.kind === "interface") {
     if (options.interfaces === undefined) return false;
     const all = options.interfaces();
@@ -57,19 +86,13 @@ function addressMatches(host: HostPattern, ip: IpAddress, names: string[], resol
   return false;
 }
 
-/** The rules an operation is checked against, with their policy positions. */
-function rulesFor(policy: Policy, op: Operation): { rule: Rule; index: number }[] {
-  const out: { rule: Rule; index: number }[] = [];
-  policy.rules.forEach((rule, index) => {
-    if (op.op === "resolve") {
-      const implied = rule.effect === "allow" && rule.direction === "outbound" && ["name", "wildcard", "localhost"].includes(rule.host.kind);
-      if (rule.direction === "resolve" || implied) out.push({ rule, index });
-    } else {
-      const direction = op.op === "bind" ? "inbound" : "outbound";
-      if (rule.direction === direction && rule.protocol === op.protocol) out.push({ rule, index });
-    }
-  });
-  return out;
+/** Is `rule` one of the rules an operation of this kind is checked against? */
+function ofKind(rule: Rule, op: Operation): boolean {
+  if (op.op === "resolve") {
+    const implied = rule.effect === "allow" && rule.direction === "outbound" && ["name", "wildcard", "localhost"].includes(rule.host.kind);
+    return rule.direction === "resolve" || implied;
+  }
+  return rule.direction === (op.op === "bind" ? "inbound" : "outbound") && rule.protocol === op.protocol;
 }
 
 /** Whether a rule's mapping applies to this kind of operation (mapping rules decide before others). */
@@ -98,16 +121,24 @@ function lowest(candidates: { index: number }[]): number | undefined {
 
 /** Everything needed to decide a host at a port against the rules of the operation. */
 interface Check {
-  rules: { rule: Rule; index: number }[];
+  policy: Policy;
+  op: Operation;
   resolve: boolean;
   options: CompileOptions;
 }
 
-function matchesAt(check: Check, host: Host, names: string[], port: number) {
-  return check.rules.filter(({ rule }) => {
-    if (!check.resolve && !portInSpec(rule.ports, port)) return false;
-    return host.kind === "name" ? nameMatches(rule.host, host.name) : addressMatches(rule.host, host.ip, names, check.resolve, check.options);
-  });
+/** Every rule of the operation's kind matching host and port, read one by one. */
+function matchesAt(check: Check, host: Host, names: string[], port: number): { rule: Rule; index: number }[] {
+  const out: { rule: Rule; index: number }[] = [];
+  const rules = check.policy.rules;
+  for (let index = 0; index < rules.length; index++) {
+    const rule = rules[index]!;
+    if (!ofKind(rule, check.op)) continue;
+    if (!check.resolve && !portInSpec(rule.ports, port)) continue;
+    const hit = host.kind === "name" ? nameMatches(rule.host, host.name) : addressMatches(rule.host, host.ip, host.value, names, check.resolve, check.options);
+    if (hit) out.push({ rule, index });
+  }
+  return out;
 }
 
 function decideName(check: Check, name: string, port: number): Verdict {
@@ -126,7 +157,7 @@ function decideName(check: Check, name: string, port: number): Verdict {
 }
 
 function decideAddress(check: Check, ip: IpAddress, names: string[], port: number, resolve: boolean): Verdict {
-  const matched = matchesAt(check, { kind: "address", ip }, names, port);
+  const matched = matchesAt(check, { kind: "address", ip, value: valueOf(ip) }, names, port);
   const fits = (r: Rule): boolean => r.family === undefined || r.family === ip.family;
   const deny = lowest(matched.filter((m) => m.rule.effect === "deny" && fits(m.rule)));
   if (deny !== undefined) return { reason: "denied-by-rule", index: deny };
@@ -134,15 +165,15 @@ function decideAddress(check: Check, ip: IpAddress, names: string[], port: numbe
   if (allow !== undefined) return { reason: "allowed", index: allow.index };
   const family = best(matched.filter((m) => m.rule.effect === "allow"), check.resolve);
   if (family !== undefined) return { reason: "family", index: family.index };
-  const named = check.rules.some(
-    ({ rule }) => rule.effect === "allow" && (rule.host.kind === "name" || rule.host.kind === "wildcard") && portInSpec(rule.ports, port),
+  const named = check.policy.rules.some(
+    (rule) => ofKind(rule, check.op) && rule.effect === "allow" && (rule.host.kind === "name" || rule.host.kind === "wildcard") && portInSpec(rule.ports, port),
   );
   if (!resolve && named) return { reason: "not-resolved" };
   return noRule(check);
 }
 
 function noRule(check: Check): Verdict {
-  return check.rules.some(({ rule }) => rule.effect === "allow") ? { reason: "no-rule" } : { reason: "no-rule", noRules: true };
+  return check.policy.rules.some((rule) => ofKind(rule, check.op) && rule.effect === "allow") ? { reason: "no-rule" } : { reason: "no-rule", noRules: true };
 }
 
 /**
@@ -178,7 +209,7 @@ function decideOrThrow(policy: Policy, op: Operation, table: ResolutionTable | u
     port = op.port;
   }
   const resolve = op.op === "resolve";
-  const check: Check = { rules: rulesFor(policy, op), resolve, options };
+  const check: Check = { policy, op, resolve, options };
   const subject: Subject = {
     op: op.op,
     protocol: resolve ? undefined : op.protocol,
