@@ -16,16 +16,12 @@ import type { Family, PortSpec, Rule } from "./types.js";
 /** No rule in this slot. Larger than every priority, so `min` ignores it. */
 export const NONE = 0x7fffffff;
 /** Priorities of allow rules without a mapping start here (mapping rules decide first). */
-export const UNMAPPED = 0x40000000;
+const UNMAPPED = 0x40000000;
 /** Numbers per interval in a pool. */
 export const STRIDE = 8;
-/** Slot numbers: `effect * 3 + family class`. */
-export const A0 = 0;
-export const A4 = 1;
-export const A6 = 2;
-export const D0 = 3;
-export const D4 = 4;
-export const D6 = 5;
+/** Slot numbers are `effect * 3 + family class`: a0, a4, a6 (allow), d0, d4, d6 (deny). */
+const A0 = 0;
+const D0 = 3;
 export const SLOTS = 6;
 
 /** The slot of a rule: allow or deny, unrestricted or one family. */
