@@ -15,6 +15,13 @@ function policyOf(rules: readonly Rule[]): Policy {
   return { rules: rules.map((r, index) => ({ ...r, source: { ...r.source, index } })) };
 }
 
+/** `policy` with `rule` inserted at position `at` (modulo its length + 1). */
+function inserted(policy: Policy, rule: Rule, at: number): Policy {
+  const rules = [...policy.rules];
+  rules.splice(at % (rules.length + 1), 0, rule);
+  return policyOf(rules);
+}
+
 const verdict = (d: Decision) => ({ allowed: d.allowed, reason: d.reason });
 
 const scenario = (maxRules: number) =>
@@ -102,11 +109,10 @@ describe("deny wins", () => {
             op.op === "resolve"
               ? d.host.includes(":") || /^[\d.]+$/.test(d.host) ? parseRule("deny-resolve", "*") : parseRule("deny-resolve", d.host)
               : parseRule(op.op === "bind" ? "deny-inbound" : "deny-outbound", `${op.protocol}://${host}:${op.port}`);
-          const rules = [...policy.rules];
-          rules.splice(at % (rules.length + 1), 0, deny);
-          const denied = compile(policyOf(rules)).decide(op);
+          const withDeny = inserted(policy, deny, at);
+          const denied = compile(withDeny).decide(op);
           expect(verdict(denied)).toEqual({ allowed: false, reason: "denied-by-rule" });
-          expect(rules[denied.rule!.index]!.effect).toBe("deny");
+          expect(withDeny.rules[denied.rule!.index]!.effect).toBe("deny");
         }
       }),
       { seed: 54, numRuns: 300 },
@@ -121,10 +127,8 @@ describe("monotonicity", () => {
   it("adding an allow rule without a mapping never denies more", () => {
     fc.assert(
       fc.property(scenario(10), added("allow").filter((r) => r.map === undefined), fc.nat(), ({ policy, entries, ops }, rule, at) => {
-        const rules = [...policy.rules];
-        rules.splice(at % (rules.length + 1), 0, rule);
         const before = compile(policy);
-        const after = compile(policyOf(rules));
+        const after = compile(inserted(policy, rule, at));
         const table = tableOf(entries);
         for (const op of ops) if (before.decide(op, table).allowed) expect(after.decide(op, table).allowed).toBe(true);
       }),
@@ -135,10 +139,8 @@ describe("monotonicity", () => {
   it("adding an allow rule with a mapping denies more only where its mapped target is denied", () => {
     fc.assert(
       fc.property(scenario(10), added("allow").filter((r) => r.map !== undefined), fc.nat(), ({ policy, entries, ops }, rule, at) => {
-        const rules = [...policy.rules];
-        rules.splice(at % (rules.length + 1), 0, rule);
         const before = compile(policy);
-        const after = compile(policyOf(rules));
+        const after = compile(inserted(policy, rule, at));
         const table = tableOf(entries);
         for (const op of ops) {
           const d = after.decide(op, table);
@@ -152,10 +154,8 @@ describe("monotonicity", () => {
   it("adding a deny rule never allows more", () => {
     fc.assert(
       fc.property(scenario(10), added("deny"), fc.nat(), ({ policy, entries, ops }, rule, at) => {
-        const rules = [...policy.rules];
-        rules.splice(at % (rules.length + 1), 0, rule);
         const before = compile(policy);
-        const after = compile(policyOf(rules));
+        const after = compile(inserted(policy, rule, at));
         const table = tableOf(entries);
         for (const op of ops) if (after.decide(op, table).allowed) expect(before.decide(op, table).allowed).toBe(true);
       }),
