@@ -8,6 +8,7 @@
  */
 import { AddressIndexBuilder, type Ipv4Index, type Ipv6Index } from "./address-index.js";
 import { decide } from "./decide.js";
+import { NetpermError } from "./errors.js";
 import { NameIndexBuilder, type NameIndex } from "./name-index.js";
 import { allowPriority, PoolBuilder, slotOf, type Contribution, type TableRef } from "./port-set.js";
 import type { ResolutionTable } from "./resolution-table.js";
@@ -99,15 +100,22 @@ class BucketBuilder {
         this.addresses.add("ipv6", "::", 0, c);
         return;
       case "localhost":
-        if (resolve) return this.byName(rule, () => this.names.addExact("localhost", c), c);
+        if (resolve) {
+          this.names.addExact("localhost", c);
+          return;
+        }
         this.localhostName.push(c);
         this.addresses.add("ipv4", "127.0.0.0", 8, c);
         this.addresses.add("ipv6", "::1", 128, c);
         return;
       case "name":
-        return this.byName(rule, () => this.names.addExact(host.name, c), c);
+        this.names.addExact(host.name, c);
+        if (rule.effect === "allow") this.namePorts.push(c);
+        return;
       case "wildcard":
-        return this.byName(rule, () => this.names.addWildcard(host.suffix, c), c);
+        this.names.addWildcard(host.suffix, c);
+        if (rule.effect === "allow") this.namePorts.push(c);
+        return;
       case "cidr":
         this.addresses.add(host.family, host.address, host.prefix, c);
         return;
@@ -118,11 +126,6 @@ class BucketBuilder {
         return;
       }
     }
-  }
-
-  private byName(rule: Rule, file: () => void, c: Contribution): void {
-    file();
-    if (rule.effect === "allow") this.namePorts.push(c);
   }
 
   build(): Bucket {
@@ -152,6 +155,23 @@ class BucketBuilder {
   }
 }
 
+const HOST_KINDS: readonly string[] = ["any", "localhost", "name", "wildcard", "cidr", "interface"];
+
+/** Refuses a rule that `parseRule` could not have made: a decision must never guess what it means. */
+function checkRule(rule: Rule, index: number): void {
+  const ok =
+    typeof rule === "object" &&
+    rule !== null &&
+    (rule.effect === "allow" || rule.effect === "deny") &&
+    (rule.direction === "resolve" || ((rule.direction === "outbound" || rule.direction === "inbound") && (rule.protocol === "tcp" || rule.protocol === "udp"))) &&
+    typeof rule.host === "object" &&
+    rule.host !== null &&
+    HOST_KINDS.includes(rule.host.kind) &&
+    (rule.ports === "*" || Array.isArray(rule.ports)) &&
+    (rule.family === undefined || rule.family === "ipv4" || rule.family === "ipv6");
+  if (!ok) throw new NetpermError("NETPERM_ARGUMENT", `rule ${index} is not a rule parseRule makes`, { input: String(rule?.source?.flag ?? "") });
+}
+
 /** Whether a rule's mapping changes anything for operations of this bucket. */
 function mapsIn(rule: Rule, resolve: boolean): boolean {
   const map = rule.map;
@@ -164,6 +184,8 @@ function mapsIn(rule: Rule, resolve: boolean): boolean {
  * Compiles a policy once for many decisions. Cost O(rules log rules); the
  * policy is kept as given (`compiled.policy`).
  *
+ * @throws NetpermError NETPERM_ARGUMENT for a rule `parseRule` could not have
+ *   made (unknown effect, direction, protocol, host kind or family).
  * @example
  * const policy = parsePolicy(["--allow-outbound=tcp://example.com:80"]);
  * compile(policy).decide({ op: "resolve", host: "example.com" }).allowed // true
@@ -173,8 +195,8 @@ export function compile(policy: Policy, options: CompileOptions = {}): CompiledP
   const rules = policy.rules;
   for (let index = 0; index < rules.length; index++) {
     const rule = rules[index]!;
+    checkRule(rule, index);
     const resolve = rule.direction === "resolve";
-    if (!resolve && rule.protocol !== "tcp" && rule.protocol !== "udp") continue;
     const builder = builders[bucketOf(rule.direction, rule.protocol)]!;
     const slot = slotOf(rule.effect, rule.family);
     const own = rule.effect === "allow" ? allowPriority(index, mapsIn(rule, resolve)) : index;

@@ -146,3 +146,18 @@ describe("hostile policies", () => {
     expect(c.decide(tcp("192.0.2.1", 59996)).allowed).toBe(false);
   });
 });
+
+describe("compile refuses rules it can not read", () => {
+  const base = parsePolicy(["--allow-outbound=tcp://*:80"]).rules[0]!;
+  for (const [what, rule] of [
+    ["an unknown effect", { ...base, effect: "maybe" }],
+    ["an unknown direction", { ...base, direction: "sideways" }],
+    ["an unknown protocol", { ...base, protocol: "sctp" }],
+    ["an unknown host kind", { ...base, host: { kind: "everything" } }],
+    ["an unknown family", { ...base, family: "ipv5" }],
+  ] as const) {
+    it(`throws NETPERM_ARGUMENT for ${what}`, () => {
+      expect(() => compile({ rules: [rule as never] })).toThrow(expect.objectContaining({ code: "NETPERM_ARGUMENT" }));
+    });
+  }
+});
