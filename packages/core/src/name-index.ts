@@ -98,7 +98,10 @@ export class NameIndexBuilder {
         }
       }
       const s = slot * SLOT;
-      index.slots.set([hash, parent, path.length | flag, at], s);
+      index.slots[s] = hash;
+      index.slots[s + 1] = parent;
+      index.slots[s + 2] = path.length | flag;
+      index.slots[s + 3] = at;
       for (let i = 0; i < path.length; i++) index.chars[at + i] = path.charCodeAt(i);
       at += path.length;
       slotOf.set(path, slot);

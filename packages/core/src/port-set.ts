@@ -103,8 +103,8 @@ export class PoolBuilder {
 
   /**
    * Cuts the port line at every range edge into elementary intervals, paints
-   * each slot lowest priority first (a skip list over unpainted intervals
-   * keeps this near linear), then joins neighbours with equal slots.
+   * each interval's slots with the least priority that covers it, then joins
+   * neighbours with equal slots.
    */
   private merge(contributions: readonly Contribution[]): void {
     const edges: number[] = [];
@@ -116,28 +116,8 @@ export class PoolBuilder {
     for (const e of edges) if (cuts.length === 0 || cuts[cuts.length - 1] !== e) cuts.push(e);
     const n = cuts.length - 1;
     const slots = new Int32Array(n * SLOTS).fill(NONE);
-    const order = [...contributions].sort((a, b) => a.priority - b.priority);
-    const next = Array.from({ length: SLOTS }, () => Int32Array.from({ length: n + 1 }, (_, i) => i));
-    const find = (skip: Int32Array, i: number): number => {
-      let root = i;
-      while (skip[root] !== root) root = skip[root]!;
-      while (skip[i] !== root) {
-        const up = skip[i]!;
-        skip[i] = root;
-        i = up;
-      }
-      return root;
-    };
-    for (const c of order) {
-      const skip = next[c.slot]!;
-      for (const r of c.ports === "*" ? ALL_PORTS : c.ports) {
-        const last = lowerBound(cuts, r.to + 1);
-        for (let i = find(skip, lowerBound(cuts, r.from)); i < last; i = find(skip, i)) {
-          slots[i * SLOTS + c.slot] = c.priority;
-          skip[i] = i + 1;
-        }
-      }
-    }
+    if (n * contributions.length <= SMALL) paintPlainly(contributions, cuts, slots);
+    else paintInOrder(contributions, cuts, slots);
     let open = -1;
     for (let i = 0; i < n; i++) {
       let empty = true;
@@ -152,6 +132,51 @@ export class PoolBuilder {
       }
       open = this.push(cuts[i]!, cuts[i + 1]! - 1);
       for (let s = 0; s < SLOTS; s++) this.data[open + 2 + s] = slots[i * SLOTS + s]!;
+    }
+  }
+}
+
+/** Below this many (interval, contribution) pairs, painting every pair is quicker than ordering. */
+const SMALL = 256;
+
+/** Every contribution against every elementary interval: for small tables. */
+function paintPlainly(contributions: readonly Contribution[], cuts: readonly number[], slots: Int32Array): void {
+  for (const c of contributions) {
+    for (const r of c.ports === "*" ? ALL_PORTS : c.ports) {
+      for (let i = lowerBound(cuts, r.from); i < cuts.length - 1 && cuts[i]! <= r.to; i++) {
+        const at = i * SLOTS + c.slot;
+        if (c.priority < slots[at]!) slots[at] = c.priority;
+      }
+    }
+  }
+}
+
+/**
+ * Lowest priority first, each slot's intervals painted once: a skip list
+ * over the unpainted intervals keeps large tables near linear.
+ */
+function paintInOrder(contributions: readonly Contribution[], cuts: readonly number[], slots: Int32Array): void {
+  const n = cuts.length - 1;
+  const order = [...contributions].sort((a, b) => a.priority - b.priority);
+  const next = Array.from({ length: SLOTS }, () => Int32Array.from({ length: n + 1 }, (_, i) => i));
+  const find = (skip: Int32Array, i: number): number => {
+    let root = i;
+    while (skip[root] !== root) root = skip[root]!;
+    while (skip[i] !== root) {
+      const up = skip[i]!;
+      skip[i] = root;
+      i = up;
+    }
+    return root;
+  };
+  for (const c of order) {
+    const skip = next[c.slot]!;
+    for (const r of c.ports === "*" ? ALL_PORTS : c.ports) {
+      const last = lowerBound(cuts, r.to + 1);
+      for (let i = find(skip, lowerBound(cuts, r.from)); i < last; i = find(skip, i)) {
+        slots[i * SLOTS + c.slot] = c.priority;
+        skip[i] = i + 1;
+      }
     }
   }
 }
