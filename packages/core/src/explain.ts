@@ -86,10 +86,8 @@ function weigh(
     const m = nameAgainst(rule.host, subject.name);
     why.push(m.why);
     ok &&= m.ok;
-    if (rule.effect === "deny" && rule.family !== undefined && ok) {
-      why.push(`a #${rule.family}-only deny applies to the name's ${rule.family} answers, not to the name`);
-      ok = false;
-    } else if (rule.family !== undefined) why.push(`answers limited to ${rule.family}`);
+    if (rule.effect === "deny" && rule.family !== undefined) why.push(`denies the name's ${rule.family} answers; other families stay as the allow rules say`);
+    else if (rule.family !== undefined) why.push(`answers limited to ${rule.family}`);
   } else {
     const m = addressAgainst(rule.host, subject.ip, subject.names, interfaces);
     why.push(m.why);

@@ -46,7 +46,9 @@ describe("lint", () => {
   });
 
   it("finds port maps that cannot apply", () => {
-    expect(codes(["--allow-inbound=tcp://*:80", "--allow-inbound=tcp://*:80->8888"])).toEqual([["NETPERM_LINT_PORT_MAP", 1, 0]]);
+    expect(codes(["--allow-inbound=tcp://*:80->9999", "--allow-inbound=tcp://*:80->8888"])).toEqual([["NETPERM_LINT_PORT_MAP", 1, 0]]);
+    // A mapping rule decides before a plain one, whatever the order: nothing to say.
+    expect(codes(["--allow-inbound=tcp://*:80", "--allow-inbound=tcp://*:80->8888"])).toEqual([]);
     expect(codes(["--allow-outbound=tcp://db->127.0.0.1:5432->5433", "--deny-outbound=tcp://127.0.0.1:5433"])).toEqual([["NETPERM_LINT_PORT_MAP", 0, 1]]);
     expect(codes(["--allow-inbound=tcp://*:80->8888", "--allow-inbound=tcp://*:80"])).toEqual([]);
   });

@@ -118,9 +118,10 @@ function mappingChecks(rule: Rule, allows: readonly Rule[], denies: readonly Rul
     add("NETPERM_LINT_PORT_MAP", rule, "ports", "port 0 asks the OS for a free port: mapping it cannot apply", "map a fixed port, e.g. tcp://*:80->8888");
     return;
   }
-  const earlier = allows.find((o) => o.source.index < rule.source.index && covers(o, rule));
+  // A mapping rule decides before plain rules, but not before an earlier mapping rule.
+  const earlier = allows.find((o) => o.source.index < rule.source.index && o.map !== undefined && covers(o, rule));
   if (earlier) {
-    add("NETPERM_LINT_PORT_MAP", rule, "ports", `rule ${earlier.source.index} (${earlier.source.flag}) comes first and decides, so this mapping never applies`, "move the mapping rule before the wider rule", earlier);
+    add("NETPERM_LINT_PORT_MAP", rule, "ports", `rule ${earlier.source.index} (${earlier.source.flag}) maps the same targets first, so this mapping never applies`, "remove one of the two mappings", earlier);
     return;
   }
   const target = rule.map?.addresses?.[0];
