@@ -1,0 +1,135 @@
+/**
+ * WIT socket addresses (`{ tag: 'ipv4', val: { port, address: [a,b,c,d] } }`)
+ * to and from the `{ host, port }` text form that `@netperm/core` decides on.
+ * IPv4-mapped IPv6 (`::ffff:a.b.c.d`) reads as the IPv4 it carries.
+ */
+
+/** An IPv4 address as four octets, or IPv6 as eight 16-bit groups. */
+export type WitIpAddress =
+  | { tag: "ipv4"; val: [number, number, number, number] }
+  | { tag: "ipv6"; val: [number, number, number, number, number, number, number, number] };
+
+export type WitSocketAddress =
+  | { tag: "ipv4"; val: { port: number; address: [number, number, number, number] } }
+  | {
+      tag: "ipv6";
+      val: { port: number; flowInfo: number; address: [number, number, number, number, number, number, number, number]; scopeId: number };
+    };
+
+/** A host and port as core sees them: canonical IP text, no brackets. */
+export interface HostPort {
+  readonly host: string;
+  readonly port: number;
+}
+
+function isMappedV4(groups: readonly number[]): boolean {
+  return groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff;
+}
+
+function v6Text(groups: readonly number[]): string {
+  if (isMappedV4(groups)) {
+    const hi = groups[6] ?? 0;
+    const lo = groups[7] ?? 0;
+    return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+  }
+  // RFC 5952: compress the longest run (length >= 2) of zero groups.
+  let bestStart = -1;
+  let bestLength = 0;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLength && j - i >= 2) {
+      bestStart = i;
+      bestLength = j - i;
+    }
+    i = j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (bestStart < 0) return hex.join(":");
+  return `${hex.slice(0, bestStart).join(":")}::${hex.slice(bestStart + bestLength).join(":")}`;
+}
+
+/** A WIT ip-address as text (`127.0.0.1`, `::1`; v4-mapped reads as IPv4). */
+export function ipText(address: WitIpAddress): string {
+  return address.tag === "ipv4" ? address.val.join(".") : v6Text(address.val);
+}
+
+/** A WIT ip-socket-address as `{ host, port }`. */
+export function fromWit(address: WitSocketAddress): HostPort {
+  const host = address.tag === "ipv4" ? address.val.address.join(".") : v6Text(address.val.address);
+  return { host, port: address.val.port };
+}
+
+function v4Octets(text: string): [number, number, number, number] | undefined {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
+  if (!m) return undefined;
+  const octets = [m[1], m[2], m[3], m[4]].map(Number) as [number, number, number, number];
+  return octets.every((o) => o <= 255) ? octets : undefined;
+}
+
+function v6Groups(text: string): number[] | undefined {
+  const zoneless = text.replace(/%.*$/, "").replace(/^\[|\]$/g, "");
+  let tailV4: number[] = [];
+  let body = zoneless;
+  if (body.includes(".")) {
+    const lastColon = body.lastIndexOf(":");
+    const octets = v4Octets(body.slice(lastColon + 1));
+    if (!octets) return undefined;
+    tailV4 = [(octets[0] << 8) | octets[1], (octets[2] << 8) | octets[3]];
+    body = body.slice(0, lastColon + 1);
+    if (!body.endsWith("::")) body = body.slice(0, -1);
+  }
+  const parts = body.split("::");
+  if (parts.length > 2) return undefined;
+  const parse = (s: string | undefined): number[] | undefined => {
+    if (s === undefined || s === "") return [];
+    const groups = s.split(":").map((g) => (/^[0-9a-fA-F]{1,4}$/.test(g) ? parseInt(g, 16) : NaN));
+    return groups.some(Number.isNaN) ? undefined : groups;
+  };
+  const head = parse(parts[0]);
+  const tail = parse(parts[1]);
+  if (!head || !tail) return undefined;
+  const known = head.length + tail.length + tailV4.length;
+  if (parts.length === 1) return known === 8 ? [...head, ...tailV4] : undefined;
+  if (known > 7) return undefined;
+  return [...head, ...new Array<number>(8 - known).fill(0), ...tail, ...tailV4];
+}
+
+/**
+ * `{ host, port }` (canonical IP text) as a WIT socket address of `family`:
+ * an IPv4 host on an IPv6 socket becomes `::ffff:a.b.c.d`. Returns undefined
+ * when the host is not an IP of a usable family (fail closed at the caller).
+ */
+export function toWit(target: HostPort, family: "ipv4" | "ipv6"): WitSocketAddress | undefined {
+  const octets = v4Octets(target.host);
+  if (family === "ipv4") {
+    return octets ? { tag: "ipv4", val: { port: target.port, address: octets } } : undefined;
+  }
+  const groups = octets ? [0, 0, 0, 0, 0, 0xffff, (octets[0] << 8) | octets[1], (octets[2] << 8) | octets[3]] : v6Groups(target.host);
+  if (!groups || groups.length !== 8) return undefined;
+  return {
+    tag: "ipv6",
+    val: { port: target.port, flowInfo: 0, address: groups as [number, number, number, number, number, number, number, number], scopeId: 0 },
+  };
+}
+
+/** A WIT ip-address from text, or undefined. */
+export function ipFromText(text: string): WitIpAddress | undefined {
+  const octets = v4Octets(text);
+  if (octets) return { tag: "ipv4", val: octets };
+  const groups = v6Groups(text);
+  return groups && groups.length === 8
+    ? { tag: "ipv6", val: groups as [number, number, number, number, number, number, number, number] }
+    : undefined;
+}
+
+/** The same address with another port (keeps flow info and scope). */
+export function withPort(address: WitSocketAddress, port: number): WitSocketAddress {
+  return address.tag === "ipv4"
+    ? { tag: "ipv4", val: { ...address.val, port } }
+    : { tag: "ipv6", val: { ...address.val, port } };
+}
