@@ -3,12 +3,10 @@
  * per call of `netops(flags)`, one JSON request per `exec`, every decision
  * kept in `audit`.
  */
-import { resolve } from "node:path";
 import { parsePolicy, type Policy } from "@netperm/core";
 import { instantiateFile, type AuditEntry, type Guard, type HostOptions } from "../../src/index.js";
 import { buildGuests } from "../guests/build.js";
-
-export const transpileCache: string = resolve(import.meta.dirname, "../../.cache/transpiled");
+import { transpileCache } from "./cache.js";
 
 export interface GuestResult {
   readonly ok: boolean;

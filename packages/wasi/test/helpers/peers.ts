@@ -127,3 +127,16 @@ export function tcpClient(host: string, port: number, send: string, timeoutMs = 
 export function udpClient(host: string, port: number, send: string, timeoutMs = 20_000): Promise<Peer> {
   return start({ kind: "udp-client", host, port, send, timeoutMs });
 }
+
+/** A port the OS says is free on `host` right now (for a mapping's host side). */
+export async function freePort(host = "127.0.0.1"): Promise<number> {
+  const { createServer } = await import("node:net");
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, host, () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}

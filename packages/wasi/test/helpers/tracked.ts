@@ -1,0 +1,21 @@
+/** Peers started by a test file, closed after each test. */
+import { afterEach } from "vitest";
+import { tcpClient, tcpServer, udpClient, udpServer, type Peer } from "./peers.js";
+
+export function trackPeers() {
+  const peers: Peer[] = [];
+  afterEach(async () => {
+    await Promise.all(peers.splice(0).map((p) => p.close()));
+  });
+  const track = async (peer: Promise<Peer>): Promise<Peer> => {
+    const started = await peer;
+    peers.push(started);
+    return started;
+  };
+  return {
+    tcpServer: (...a: Parameters<typeof tcpServer>) => track(tcpServer(...a)),
+    udpServer: (...a: Parameters<typeof udpServer>) => track(udpServer(...a)),
+    tcpClient: (...a: Parameters<typeof tcpClient>) => track(tcpClient(...a)),
+    udpClient: (...a: Parameters<typeof udpClient>) => track(udpClient(...a)),
+  };
+}
