@@ -38,29 +38,29 @@ function agree(s: StreamResult): string {
 /** Markdown: build table, decision table, targets. */
 export function markdown(sizes: readonly SizeResult[], targets: readonly TargetResult[]): string {
   const build = table(
-    ["rules", "policy", "parse ms", "compile ms (median)", "compiled bytes/rule", "parsed policy bytes/rule"],
+    ["rules", "policy", "parse ms", "compile ms (median, min)", "compiled bytes/rule", "parsed policy bytes/rule"],
     sizes.flatMap((s) =>
       (["mixed", "addressOnly"] as const).map((k) => {
         const b = s[k];
-        return [sizeLabel(s.size), k === "mixed" ? "mixed" : "address-only", fixed(b.parseMs, 0), fixed(b.compileMs, 1), fixed(b.bytesPerRule, 0), fixed(b.policyBytes / b.rules, 0)];
+        return [sizeLabel(s.size), k === "mixed" ? "mixed" : "address-only", fixed(b.parseMs, 0), `${fixed(b.compileMs, 0)}, ${fixed(Math.min(...b.compileRunsMs), 0)}`, fixed(b.bytesPerRule, 0), fixed(b.policyBytes / b.rules, 0)];
       }),
     ),
   );
   const decisions = table(
-    ["rules", "stream", "allowed", "decisions/s", "mean ns", "p50 ns", "p99 ns", "naive ns", "vs naive", "BlockList ns", "vs BlockList", "agree (sampled)"],
+    ["rules", "stream", "allowed", "decisions/s", "ns/decision", "p50 ns", "p99 ns", "naive ns", "vs naive", "BlockList ns", "vs BlockList", "agree (sampled)"],
     sizes.flatMap((s) =>
       s.streams.map((st) => [
         sizeLabel(s.size),
         st.stream,
         `${fixed(st.compiled.allowedShare * 100, 0)}%`,
         `${fixed(st.compiled.perSecond / 1e6, 2)}M`,
-        fixed(st.compiled.meanNs, 0),
+        fixed(st.compiled.ns, 0),
         fixed(st.compiled.p50Ns, 0),
         fixed(st.compiled.p99Ns, 0),
-        ns(st.naive.meanNs),
-        ratio(st.naive.meanNs / st.compiled.meanNs),
-        st.blockList === undefined ? "" : ns(st.blockList.meanNs),
-        st.blockList === undefined ? "" : ratio(st.blockList.meanNs / st.compiled.meanNs),
+        ns(st.naive.ns),
+        ratio(st.naive.ns / st.compiled.ns),
+        st.blockList === undefined ? "" : ns(st.blockList.ns),
+        st.blockList === undefined ? "" : ratio(st.blockList.ns / st.compiled.ns),
         agree(st),
       ]),
     ),
@@ -78,7 +78,11 @@ export function markdown(sizes: readonly SizeResult[], targets: readonly TargetR
     "",
     build,
     "",
-    "### Decisions (one thread; p50/p99 over batches of 32; baselines sampled)",
+    "### Decisions",
+    "",
+    "One thread. ns/decision: the fastest of >= 3 rounds (a round: one pass over the 65 536-operation stream);",
+    "p50/p99: over batches of 32 in every round. Baselines slower than 20 µs are timed one decision at a time",
+    "(ns/decision: their median). `agree`: decisions compared with the baseline (allowed, reason, rule).",
     "",
     decisions,
     "",
@@ -113,13 +117,13 @@ export function targets(sizes: readonly SizeResult[]): TargetResult[] {
   }
   if (k100 === undefined) out.push(none(">= 50x the naive decider at 100k"));
   else {
-    const worst = [...k100.streams].sort((a, b) => a.naive.meanNs / a.compiled.meanNs - b.naive.meanNs / b.compiled.meanNs)[0]!;
-    const r = worst.naive.meanNs / worst.compiled.meanNs;
+    const worst = [...k100.streams].sort((a, b) => a.naive.ns / a.compiled.ns - b.naive.ns / b.compiled.ns)[0]!;
+    const r = worst.naive.ns / worst.compiled.ns;
     out.push({ target: ">= 50x the naive decider at 100k (worst stream)", measured: `${ratio(r)} (${worst.stream})`, met: r >= 50 });
   }
   if (small === undefined || big === undefined) out.push(none("1M-rule ns/decision within 2x of 1k"));
   else {
-    const growth = small.streams.map((s) => ({ stream: s.stream, r: streamAt(big, s.stream)!.compiled.meanNs / s.compiled.meanNs }));
+    const growth = small.streams.map((s) => ({ stream: s.stream, r: streamAt(big, s.stream)!.compiled.ns / s.compiled.ns }));
     const worst = growth.sort((a, b) => b.r - a.r)[0]!;
     out.push({ target: "1M-rule ns/decision within 2x of 1k (worst stream)", measured: `${fixed(worst.r, 2)}x (${worst.stream})`, met: worst.r <= 2 });
   }

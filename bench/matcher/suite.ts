@@ -6,7 +6,7 @@
  */
 import { compile, parseRule, type CompiledPolicy, type Decision, type Operation, type Policy, type ResolutionTable } from "@netperm/core";
 import { AgreementCounter, blockListDecider, naiveDecider, type Agreement, type Baseline } from "./baselines.js";
-import { built, fromSamples, measure, median, type Timing } from "./harness.js";
+import { built, fromSamples, measure, median, MIN_ROUNDS, type Timing } from "./harness.js";
 import { stream, tableStream } from "./operations.js";
 import { generateAddressOnly, generateMixed, type Flag } from "./policy-gen.js";
 
@@ -130,9 +130,9 @@ function runBaseline(
   const timing = measure((op) => allowedOf(baseline(op)), ops, {
     budgetMs,
     batch,
+    // Rounds of a third of the budget, at most one pass over the stream.
+    roundBatches: clamp(Math.min(ops.length, (budgetMs * 1e6) / MIN_ROUNDS / cost) / batch, 1, ops.length),
     warmup: clamp((0.1 * budgetMs * 1e6) / cost, 0, 20_000),
-    minDecisions: batch * 3,
-    maxDecisions: 5e7,
   });
   const end = deadline();
   for (let i = 0; i < Math.min(most, ops.length) && (i < 3 || now() < end); i++) counter.add(ops[i]!, compiled(ops[i]!), baseline(ops[i]!));
@@ -150,9 +150,8 @@ function streamResult(
   const fast = measure((op) => compiled.decide(op, table).allowed, ops, {
     budgetMs: budgets.compiledMs,
     batch: 32,
+    roundBatches: ops.length / 32,
     warmup: ops.length,
-    minDecisions: 32 * 100,
-    maxDecisions: 5e7,
   });
   const naive = runBaseline(naiveDecider(policy, table), (op) => compiled.decide(op, table), ops, budgets.baselineMs, 2000);
   return { stream: name, compiled: fast, naive: naive.timing, naiveAgreement: naive.agreement };
