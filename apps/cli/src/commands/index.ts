@@ -7,6 +7,7 @@ import { command as exportCommand } from "./export.js";
 import { command as lint } from "./lint.js";
 import { command as policy } from "./policy.js";
 import { command as proxy } from "./proxy.js";
+import { command as run } from "./run.js";
 
 export const commands: readonly Command[] = [
   check,
@@ -16,4 +17,5 @@ export const commands: readonly Command[] = [
   lint,
   policy,
   proxy,
+  run,
 ];

@@ -1,0 +1,97 @@
+/**
+ * `netperm run [policy flags] app.wasm [-- args]`: runs a WASI preview2
+ * command component under the policy. Its sockets, lookups and outgoing
+ * HTTP requests are decided by @netperm/wasi; stdio is inherited; the exit
+ * code is the guest's (1 when `run` returns an error).
+ */
+import { closeSync, openSync, writeSync } from "node:fs";
+import { basename, resolve } from "node:path";
+import type { Command, Io } from "../command.js";
+import { readCommandLine } from "../policy-args.js";
+import { UsageError } from "../usage-error.js";
+
+const OPTIONS = {
+  env: { type: "string", multiple: true },
+  dir: { type: "string", multiple: true },
+  audit: { type: "string" },
+  "cache-dir": { type: "string" },
+} as const;
+
+/** `--env=KEY=VALUE` sets a variable; `--env=KEY` passes the host's value through. */
+export function readEnv(values: readonly string[], host: Io["env"]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const item of values) {
+    const eq = item.indexOf("=");
+    const key = eq < 0 ? item : item.slice(0, eq);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new UsageError("NETPERM_USAGE", `--env needs KEY=VALUE or KEY, got '${item}'`);
+    const value = eq < 0 ? host[key] : item.slice(eq + 1);
+    if (value !== undefined) env[key] = value;
+  }
+  return env;
+}
+
+/** `--dir=HOST::GUEST` (like wasmtime) or `--dir=DIR` (the same path on both sides). */
+export function readDirs(values: readonly string[], cwd: string): Record<string, string> {
+  const preopens: Record<string, string> = {};
+  for (const item of values) {
+    const sep = item.indexOf("::");
+    const host = sep < 0 ? item : item.slice(0, sep);
+    const guest = sep < 0 ? item : item.slice(sep + 2);
+    if (host === "" || guest === "") throw new UsageError("NETPERM_USAGE", `--dir needs HOST::GUEST, got '${item}'`);
+    preopens[guest] = resolve(cwd, host);
+  }
+  return preopens;
+}
+
+export const command: Command = {
+  name: "run",
+  summary: "run a WASI preview2 command component with exactly the network it is granted",
+  usage: "run [policy flags] [--env=KEY[=VALUE]] [--dir=HOST::GUEST] [--audit=FILE] app.wasm [-- ARGS...]",
+  options: [
+    "--env=KEY=VALUE           set a guest environment variable (--env=KEY passes the host's); repeatable",
+    "--dir=HOST::GUEST         preopen host directory HOST as GUEST in the guest (like wasmtime); repeatable",
+    "--audit=FILE              append one JSON line per decision (the decision object plus time) to FILE",
+    "--cache-dir=DIR           where transpiled components are cached (default ~/.cache/netperm/components)",
+  ],
+  examples: [
+    "netperm run --allow-inbound=tcp://localhost:5433 --allow-outbound=tcp://db.internal->127.0.0.1:5432->5433 examples/hello-db/hello-db.wasm",
+    "netperm run --allow-outbound=tcp://127.0.0.1:80 --audit=audit.jsonl app.wasm -- --verbose",
+    "netperm run --allow-resolve=my-database.internal->172.17.0.14 --env=RUST_LOG=info app.wasm",
+  ],
+  async run(argv, io) {
+    const line = await readCommandLine(argv, io, OPTIONS);
+    const [file, ...extra] = line.positionals;
+    if (file === undefined) throw new UsageError("NETPERM_USAGE", "run needs a component file", "netperm run [policy flags] app.wasm [-- ARGS...]");
+    if (extra.length > 0) throw new UsageError("NETPERM_USAGE", `unexpected argument '${extra[0]}'`, "put the guest's arguments after --");
+    const values = line.values as Record<string, string | string[] | undefined>;
+    const env = readEnv((values.env as string[] | undefined) ?? [], io.env);
+    const preopens = readDirs((values.dir as string[] | undefined) ?? [], io.cwd);
+    const path = resolve(io.cwd, file);
+
+    let auditFd: number | undefined;
+    if (typeof values.audit === "string") {
+      try {
+        auditFd = openSync(resolve(io.cwd, values.audit), "a");
+      } catch (error) {
+        throw new UsageError("NETPERM_USAGE", `cannot open audit file ${values.audit}: ${(error as NodeJS.ErrnoException).code ?? "error"}`);
+      }
+    }
+    // Loaded on demand: the host (and its V8 wasm flag) is only needed by `run`.
+    const wasi = await import("@netperm/wasi");
+    try {
+      return await wasi.runCommand(path, line.policy, {
+        env,
+        args: [basename(file), ...line.rest],
+        preopens,
+        ...(auditFd !== undefined ? { audit: (entry) => void writeSync(auditFd, `${JSON.stringify(entry)}\n`) } : {}),
+        ...(typeof values["cache-dir"] === "string" ? { cacheDir: resolve(io.cwd, values["cache-dir"]) } : {}),
+      });
+    } catch (error) {
+      if (error instanceof wasi.WasiHostError) throw new UsageError(error.code, error.message, error.hint);
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") throw new UsageError("NETPERM_USAGE", `no such file: ${file}`);
+      throw error;
+    } finally {
+      if (auditFd !== undefined) closeSync(auditFd);
+    }
+  },
+};
