@@ -1,0 +1,70 @@
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { spawnCli } from "./run-cli.js";
+
+const example = resolve(import.meta.dirname, "../../../examples/hello-db/hello-db.wasm");
+
+describe("netperm run", () => {
+  it("runs the hello-db example: mapped query allowed, everything else denied, one audit line per decision", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "netperm-run-"));
+    const audit = join(dir, "audit.jsonl");
+    const result = await spawnCli([
+      "run",
+      "--allow-inbound=tcp://localhost:5433",
+      "--allow-outbound=tcp://db.internal->127.0.0.1:5432->5433",
+      `--audit=${audit}`,
+      `--cache-dir=${join(dir, "cache")}`,
+      example,
+    ]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("allowed  query db.internal:5432: remote-address 127.0.0.1:5432, answer: 1 row for 'SELECT 1'");
+    expect(result.stdout).toContain("denied   resolve example.com: permanent-resolver-failure");
+    expect(result.stdout).toContain("denied   connect 1.1.1.1:443: access-denied");
+    const lines = (await readFile(audit, "utf8")).trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.find((l) => l.op === "connect" && l.host === "127.0.0.1")).toMatchObject({ allowed: true, port: 5432, mapped: { port: 5433 } });
+    expect(lines.find((l) => l.host === "1.1.1.1")).toMatchObject({ allowed: false, reason: "no-rule" });
+    expect(lines.every((l) => typeof l.time === "string")).toBe(true);
+  });
+
+  it("exits 2 with NETPERM_NOT_COMPONENT for a core module", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "netperm-run-"));
+    const file = join(dir, "core.wasm");
+    await writeFile(file, Buffer.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]));
+    const result = await spawnCli(["run", file]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("NETPERM_NOT_COMPONENT");
+  });
+
+  it("exits 2 with NETPERM_NOT_WASM for a text file", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "netperm-run-"));
+    const file = join(dir, "app.wasm");
+    await writeFile(file, "not wasm at all");
+    const result = await spawnCli(["run", file]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("NETPERM_NOT_WASM");
+  });
+
+  it("exits 2 with NETPERM_NOT_COMMAND for a component without wasi:cli/run", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "netperm-run-"));
+    const file = join(dir, "empty.wasm");
+    await writeFile(file, Buffer.from([0, 0x61, 0x73, 0x6d, 0x0d, 0, 0x01, 0]));
+    const result = await spawnCli(["run", `--cache-dir=${join(dir, "cache")}`, file]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("NETPERM_NOT_COMMAND");
+  });
+
+  it("exits 2 with the policy error's code and caret frame", async () => {
+    const result = await spawnCli(["run", "--allow-outbound=tcp://*:35999-35000", example]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("NETPERM_PORT_RANGE");
+    expect(result.stderr).toContain("^");
+  });
+
+  it("exits 2 when no component is named", async () => {
+    const result = await spawnCli(["run", "--allow-outbound=tcp://*:80"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("run needs a component file");
+  });
+});
