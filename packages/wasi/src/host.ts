@@ -79,7 +79,7 @@ export interface Instance {
 export async function instantiateFile(
   file: string,
   policy: Policy | CompiledPolicy,
-  options: HostOptions & { cacheDir?: string } = {},
+  options: HostOptions & { readonly cacheDir?: string } = {},
 ): Promise<Instance> {
   const bytes = await readFile(file);
   const transpiled = await transpileComponent(bytes, { name: basename(file), ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}) });
@@ -110,11 +110,20 @@ function runExport(instance: Instance, file: string): { run(): unknown } {
   return found as { run(): unknown };
 }
 
+/** Options of `runCommand`. */
+export interface RunOptions extends HostOptions {
+  /** Where transpiled components are cached (default `defaultCacheDir()`). */
+  readonly cacheDir?: string;
+  /** Told when the guest fails other than by returning an error or exiting (a trap). */
+  readonly onTrap?: (error: unknown) => void;
+}
+
 /**
  * Runs a command component's `wasi:cli/run` under `policy`; resolves to its
- * exit code (0 ok, 1 when run returns an error, or the code it exits with).
+ * exit code: 0 ok, the code it exits with, or 1 when `run` returns an error
+ * or the guest traps. Throws `WasiHostError` when the file cannot be run.
  */
-export async function runCommand(file: string, policy: Policy | CompiledPolicy, options: HostOptions & { cacheDir?: string } = {}): Promise<number> {
+export async function runCommand(file: string, policy: Policy | CompiledPolicy, options: RunOptions = {}): Promise<number> {
   const instance = await instantiateFile(file, policy, options);
   const command = runExport(instance, file);
   try {
@@ -122,7 +131,8 @@ export async function runCommand(file: string, policy: Policy | CompiledPolicy, 
     return 0;
   } catch (error) {
     if (error instanceof GuestExit) return error.exitCode;
-    if (error instanceof Error && error.name === "ComponentError") return 1;
-    throw error;
+    // jco's glue throws a ComponentError for `run` returning err; anything else is a trap.
+    if (!(error instanceof Error && error.name === "ComponentError") && !(error === undefined)) options.onTrap?.(error);
+    return 1;
   }
 }

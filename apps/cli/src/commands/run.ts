@@ -83,6 +83,7 @@ export const command: Command = {
         env,
         args: [basename(file), ...line.rest],
         preopens,
+        onTrap: (error) => void io.stderr.write(`netperm: guest trapped: ${error instanceof Error ? error.message : String(error)}\n`),
         ...(auditFd !== undefined ? { audit: (entry) => void writeSync(auditFd, `${JSON.stringify(entry)}\n`) } : {}),
         ...(typeof values["cache-dir"] === "string" ? { cacheDir: resolve(io.cwd, values["cache-dir"]) } : {}),
       });
