@@ -8,6 +8,7 @@
  */
 import { AddressIndexBuilder, type Ipv4Index, type Ipv6Index } from "./address-index.js";
 import { decide } from "./decide.js";
+import { bucketWords, DecisionCache, type BucketWords } from "./decision-cache.js";
 import { NetpermError } from "./errors.js";
 import { NameIndexBuilder, type NameIndex } from "./name-index.js";
 import { allowPriority, PoolBuilder, slotOf, type Contribution, type TableRef } from "./port-set.js";
@@ -42,6 +43,8 @@ export interface CompiledPolicy {
 export interface Bucket {
   /** `--allow-outbound`, `--allow-inbound` or `--allow-resolve`: for messages. */
   readonly flag: string;
+  /** The bucket's words for decisions no rule decides. */
+  readonly words: BucketWords;
   readonly pool: Int32Array;
   /** Name and `*.` wildcard rules (and, in the resolve bucket, `localhost`). */
   readonly names: NameIndex;
@@ -67,6 +70,8 @@ export interface Compiled {
   /** By `bucketOf`: outbound tcp, outbound udp, inbound tcp, inbound udp, resolve. */
   readonly buckets: readonly Bucket[];
   readonly options: CompileOptions;
+  /** Per-rule parts of decisions, made on first use. */
+  readonly cache: DecisionCache;
 }
 
 /** The bucket resolve rules are in. */
@@ -87,7 +92,10 @@ class BucketBuilder {
   readonly namePorts: Contribution[] = [];
   allows = 0;
 
-  constructor(readonly flag: string) {}
+  constructor(
+    readonly flag: string,
+    readonly protocol: Protocol | undefined,
+  ) {}
 
   /** Files one rule under its host key; `resolve` buckets treat `localhost` as a name. */
   add(rule: Rule, c: Contribution, resolve: boolean): void {
@@ -141,6 +149,7 @@ class BucketBuilder {
     const namePorts = table(this.namePorts);
     return {
       flag: this.flag,
+      words: bucketWords(this.flag, this.protocol),
       pool: pool.finish(),
       names,
       anyName,
@@ -191,7 +200,14 @@ function mapsIn(rule: Rule, resolve: boolean): boolean {
  * compile(policy).decide({ op: "resolve", host: "example.com" }).allowed // true
  */
 export function compile(policy: Policy, options: CompileOptions = {}): CompiledPolicy {
-  const builders = ["outbound", "outbound", "inbound", "inbound", "resolve"].map((d) => new BucketBuilder(`--allow-${d}`));
+  const kinds = [
+    ["outbound", "tcp"],
+    ["outbound", "udp"],
+    ["inbound", "tcp"],
+    ["inbound", "udp"],
+    ["resolve", undefined],
+  ] as const;
+  const builders = kinds.map(([d, protocol]) => new BucketBuilder(`--allow-${d}`, protocol));
   const rules = policy.rules;
   for (let index = 0; index < rules.length; index++) {
     const rule = rules[index]!;
@@ -210,7 +226,7 @@ export function compile(policy: Policy, options: CompileOptions = {}): CompiledP
       }
     }
   }
-  const compiled: Compiled = { rules, buckets: builders.map((b) => b.build()), options };
+  const compiled: Compiled = { rules, buckets: builders.map((b) => b.build()), options, cache: new DecisionCache(rules) };
   return {
     policy,
     decide: (op, table) => decide(compiled, op, table),

@@ -10,7 +10,8 @@ import { bucketOf, RESOLVE, type Bucket, type Compiled } from "./compile.js";
 import { endpointText, invalidDecision, toDecision, type Subject, type Verdict } from "./decision-text.js";
 import { addressText, readAddress, readHost, type AddressKey, type HostKey } from "./host-key.js";
 import { visitName } from "./name-index.js";
-import { findInterval, indexOfPriority, NONE, type TableVisitor } from "./port-set.js";
+import { allowedEndpoint, allowedName, deniedEndpoint, deniedName, noRuleEndpoint, noRuleName } from "./decision-cache.js";
+import { findInterval, indexOfPriority, NONE, UNMAPPED, type TableVisitor } from "./port-set.js";
 import type { ResolutionTable } from "./resolution-table.js";
 import type { Decision, Family, Operation, Rule } from "./types.js";
 
@@ -146,6 +147,49 @@ function namesOf(host: AddressKey, bucket: Bucket, table: ResolutionTable | unde
   return via === undefined ? found : [...found, via];
 }
 
+/**
+ * The common decisions, from the slots alone and the per-rule words: allowed
+ * by an unmapped rule with no family, denied by a rule, or no rule. Undefined
+ * for any other (family, not-resolved, a mapping), which `toDecision` makes.
+ */
+function commonDecision(c: Compiled, bucket: Bucket, op: Operation, text: string, host: HostKey, port: number | undefined, b: Slots): Decision | undefined {
+  let allow: number;
+  let deny: number;
+  if (host.kind === "name") {
+    deny = b.d0;
+    if (deny === NONE) {
+      const g4 = min(b.a0, b.a4) !== NONE;
+      const g6 = min(b.a0, b.a6) !== NONE;
+      if (g4 || g6) {
+        const c4 = g4 && b.d4 === NONE;
+        const c6 = g6 && b.d6 === NONE;
+        if (!c4 && !c6) deny = min(g4 ? b.d4 : NONE, g6 ? b.d6 : NONE);
+        else if (!c4 || !c6) return undefined;
+      }
+    }
+    allow = deny === NONE ? min(b.a0, min(b.a4, b.a6)) : NONE;
+  } else {
+    const v4 = host.family === "ipv4";
+    deny = min(b.d0, v4 ? b.d4 : b.d6);
+    allow = min(b.a0, v4 ? b.a4 : b.a6);
+    if (deny === NONE && allow === NONE) {
+      if ((v4 ? b.a6 : b.a4) !== NONE) return undefined;
+      const names = bucket.namePorts;
+      if (port !== undefined && names !== undefined && findInterval(bucket.pool, names.off, names.len, port) >= 0) return undefined;
+    }
+  }
+  if (deny === NONE && allow !== NONE && allow < UNMAPPED) return undefined;
+  if (op.op === "resolve") {
+    if (deny !== NONE) return deniedName(text, c.cache.of(deny));
+    if (allow !== NONE) return allowedName(text, c.cache.of(allow - UNMAPPED));
+    return noRuleName(text, bucket.words, bucket.allows === 0);
+  }
+  const { op: kind, protocol } = op;
+  if (deny !== NONE) return deniedEndpoint(kind, protocol, text, port!, c.cache.of(deny));
+  if (allow !== NONE) return allowedEndpoint(kind, protocol, text, port!, c.cache.of(allow - UNMAPPED));
+  return noRuleEndpoint(kind, protocol, text, port!, bucket.words, bucket.allows === 0);
+}
+
 /** Decides one operation; see `CompiledPolicy.decide`. Never throws. */
 export function decide(c: Compiled, op: Operation, table?: ResolutionTable): Decision {
   try {
@@ -188,6 +232,8 @@ function decideOrThrow(c: Compiled, op: Operation, table: ResolutionTable | unde
   };
   const names = host.kind === "address" && kind !== "resolve" ? namesOf(host, bucket, table, via) : NO_NAMES;
   const slots = visit(c, bucket, host, names, port ?? 0);
+  const quick = commonDecision(c, bucket, op, subject.host, host, port, slots);
+  if (quick !== undefined) return quick;
   const verdict = host.kind === "name" ? nameVerdict(slots, bucket) : addressVerdict(slots, host.family, bucket, port);
   if (verdict.reason !== "allowed") return toDecision(subject, c.rules, verdict);
   const rule = c.rules[verdict.index!]!;

@@ -16,7 +16,7 @@ import type { Family, PortSpec, Rule } from "./types.js";
 /** No rule in this slot. Larger than every priority, so `min` ignores it. */
 export const NONE = 0x7fffffff;
 /** Priorities of allow rules without a mapping start here (mapping rules decide first). */
-const UNMAPPED = 0x40000000;
+export const UNMAPPED = 0x40000000;
 /** Numbers per interval in a pool. */
 export const STRIDE = 8;
 /** Slot numbers are `effect * 3 + family class`: a0, a4, a6 (allow), d0, d4, d6 (deny). */
