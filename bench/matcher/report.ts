@@ -38,11 +38,11 @@ function agree(s: StreamResult): string {
 /** Markdown: build table, decision table, targets. */
 export function markdown(sizes: readonly SizeResult[], targets: readonly TargetResult[]): string {
   const build = table(
-    ["rules", "policy", "parse ms", "compile ms (median, min)", "compiled bytes/rule", "parsed policy bytes/rule"],
+    ["rules", "policy", "parse ms", "compile ms (median, min)", "compiled bytes/rule", "after decisions", "parsed policy bytes/rule"],
     sizes.flatMap((s) =>
       (["mixed", "addressOnly"] as const).map((k) => {
         const b = s[k];
-        return [sizeLabel(s.size), k === "mixed" ? "mixed" : "address-only", fixed(b.parseMs, 0), `${fixed(b.compileMs, 0)}, ${fixed(Math.min(...b.compileRunsMs), 0)}`, fixed(b.bytesPerRule, 0), fixed(b.policyBytes / b.rules, 0)];
+        return [sizeLabel(s.size), k === "mixed" ? "mixed" : "address-only", fixed(b.parseMs, 0), `${fixed(b.compileMs, 0)}, ${fixed(Math.min(...b.compileRunsMs), 0)}`, fixed(b.bytesPerRule, 0), fixed(b.bytesPerRuleAfterDecisions, 0), fixed(b.policyBytes / b.rules, 0)];
       }),
     ),
   );
@@ -130,8 +130,10 @@ export function targets(sizes: readonly SizeResult[]): TargetResult[] {
   const measured = sizes.filter((s) => s.size >= 10_000);
   if (measured.length === 0) out.push(none("< 200 bytes per rule after compile"));
   else {
-    const worst = [...measured].sort((a, b) => b.mixed.bytesPerRule - a.mixed.bytesPerRule)[0]!;
-    out.push({ target: "< 200 bytes per rule after compile (worst size >= 10k, mixed)", measured: `${fixed(worst.mixed.bytesPerRule, 0)} B at ${sizeLabel(worst.size)}`, met: worst.mixed.bytesPerRule < 200 });
+    // The larger of right after compile and after every stream was decided.
+    const perRule = (s: SizeResult): number => Math.max(s.mixed.bytesPerRule, s.mixed.bytesPerRuleAfterDecisions);
+    const worst = [...measured].sort((a, b) => perRule(b) - perRule(a))[0]!;
+    out.push({ target: "< 200 bytes per rule after compile (worst size >= 10k, mixed, before or after deciding)", measured: `${fixed(perRule(worst), 0)} B at ${sizeLabel(worst.size)}`, met: perRule(worst) < 200 });
   }
   return out;
 }

@@ -6,9 +6,9 @@
  */
 import { compile, parseRule, type CompiledPolicy, type Decision, type Operation, type Policy, type ResolutionTable } from "@netperm/core";
 import { AgreementCounter, blockListDecider, naiveDecider, type Agreement, type Baseline } from "./baselines.js";
-import { built, fromSamples, measure, median, MIN_ROUNDS, type Timing } from "./harness.js";
+import { built, fromSamples, measure, median, MIN_ROUNDS, settledMemory, type Timing } from "./harness.js";
 import { stream, tableStream } from "./operations.js";
-import { generateAddressOnly, generateMixed, type Flag } from "./policy-gen.js";
+import { generateAddressOnly, generateMixed, type Flag, type GeneratedPolicy } from "./policy-gen.js";
 
 export interface Budgets {
   /** Timed ms per stream for the compiled decider. */
@@ -36,9 +36,16 @@ export interface BuildResult {
   /** Median compile time over `compileRunsMs`. */
   readonly compileMs: number;
   readonly compileRunsMs: readonly number[];
-  /** Bytes the compiled structures retain beyond the policy (median over runs). */
+  /** Bytes the compiled structures retain beyond the policy, right after compile (median over runs). */
   readonly compiledBytes: number;
   readonly bytesPerRule: number;
+  /**
+   * Bytes the compiled policy retains after every stream was decided: what
+   * it built lazily (per-rule words of decisions, say) counts too. Measured
+   * as memory with it minus memory once it is dropped.
+   */
+  readonly bytesAfterDecisions: number;
+  readonly bytesPerRuleAfterDecisions: number;
 }
 
 export interface SizeResult {
@@ -57,7 +64,22 @@ function compileRuns(size: number): number {
   return size <= 10_000 ? 7 : size <= 100_000 ? 3 : 1;
 }
 
-function build(flags: readonly Flag[]): { policy: Policy; compiled: CompiledPolicy; result: BuildResult } {
+/** A compiled policy that the suite can drop, to see what it retained. */
+interface Built {
+  readonly policy: Policy;
+  compiled: CompiledPolicy | undefined;
+  readonly result: Omit<BuildResult, "bytesAfterDecisions" | "bytesPerRuleAfterDecisions">;
+}
+
+/** Drops `b.compiled` and returns the build result with the bytes it retained. */
+function release(b: Built): BuildResult {
+  const withIt = settledMemory();
+  b.compiled = undefined;
+  const bytes = withIt - settledMemory();
+  return { ...b.result, bytesAfterDecisions: bytes, bytesPerRuleAfterDecisions: bytes / b.result.rules };
+}
+
+function build(flags: readonly Flag[]): Built {
   const parsed = built(() => parseFlags(flags));
   const runs: number[] = [];
   const bytes: number[] = [];
@@ -157,6 +179,33 @@ function streamResult(
   return { stream: name, compiled: fast, naive: naive.timing, naiveAgreement: naive.agreement };
 }
 
+/**
+ * The mixed policy's four streams. In a function of its own (as is
+ * `againstBlockList`) so that no interpreter register of the caller still
+ * holds the compiled policy when `release` drops it to weigh it.
+ */
+function mixedStreams(mixed: Built, generated: GeneratedPolicy, size: number, seed: number, budgets: Budgets): StreamResult[] {
+  const compiled = mixed.compiled!;
+  const streams: StreamResult[] = [];
+  for (const [i, kind] of (["name", "address", "resolve"] as const).entries()) {
+    progress(`${size} rules: ${kind} decisions`);
+    const ops = stream(generated, kind, seed * 31 + i, size);
+    streams.push(streamResult(kind, compiled, mixed.policy, ops, budgets));
+  }
+  progress(`${size} rules: address decisions through a resolution table`);
+  const session = tableStream(generated, seed * 31 + 7);
+  streams.push(streamResult("table", compiled, mixed.policy, session.ops, budgets, session.table));
+  return streams;
+}
+
+/** The address-only stream, against the naive decider and BlockList (a function, so that nothing here outlives it). */
+function againstBlockList(only: Built, blockList: Baseline, ops: readonly Operation[], budgets: Budgets): StreamResult {
+  const compiled = only.compiled!;
+  const base = streamResult("address-only", compiled, only.policy, ops, budgets);
+  const vs = runBaseline(blockList, (op) => compiled.decide(op), ops, budgets.baselineMs, 20_000);
+  return { ...base, blockList: vs.timing, blockListAgreement: vs.agreement };
+}
+
 /** Writes a progress line on stderr (stdout carries only the report). */
 function progress(text: string): void {
   process.stderr.write(`  ${text}\n`);
@@ -171,23 +220,14 @@ export function runSize(size: number, seed: number, budgets: Budgets): SizeResul
   progress(`${size} rules: generating, parsing, compiling`);
   const generated = generateMixed(size, seed);
   const mixed = build(generated.flags);
-  const streams: StreamResult[] = [];
-  for (const [i, kind] of (["name", "address", "resolve"] as const).entries()) {
-    progress(`${size} rules: ${kind} decisions`);
-    const ops = stream(generated, kind, seed * 31 + i, size);
-    streams.push(streamResult(kind, mixed.compiled, mixed.policy, ops, budgets));
-  }
-  progress(`${size} rules: address decisions through a resolution table`);
-  const session = tableStream(generated, seed * 31 + 7);
-  streams.push(streamResult("table", mixed.compiled, mixed.policy, session.ops, budgets, session.table));
+  const streams = mixedStreams(mixed, generated, size, seed, budgets);
+  const mixedResult = release(mixed);
 
   progress(`${size} rules: address-only policy, against net.BlockList`);
   const addressFlags = generateAddressOnly(size, seed + 1);
   const only = build(addressFlags.flags);
   const blockList = built(() => blockListDecider(only.policy));
   const ops = stream(addressFlags, "address", seed * 31 + 11, size);
-  const base = streamResult("address-only", only.compiled, only.policy, ops, budgets);
-  const vs = runBaseline(blockList.value, (op) => only.compiled.decide(op), ops, budgets.baselineMs, 20_000);
-  streams.push({ ...base, blockList: vs.timing, blockListAgreement: vs.agreement });
-  return { size, mixed: mixed.result, addressOnly: { ...only.result, blockListBuildMs: blockList.ms }, streams };
+  const streamsAll = [...streams, againstBlockList(only, blockList.value, ops, budgets)];
+  return { size, mixed: mixedResult, addressOnly: { ...release(only), blockListBuildMs: blockList.ms }, streams: streamsAll };
 }
