@@ -1,0 +1,95 @@
+/**
+ * `pnpm bench wasi`: the overhead of the guarded host. The same component
+ * (the netops test guest) does N connect + write + read round trips with a
+ * loopback echo server (in a child process) under the stock jco host
+ * (preview2-shim's own sockets) and under @netperm/wasi's guarded host, in
+ * one run, alternating blocks so drift hits both alike. Reports the median
+ * time per round trip of each and their ratio (guarded / stock).
+ *
+ * Options: --rounds=N (default 10), --per-round=N (default 100).
+ */
+import { spawn } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import { parsePolicy } from "@netperm/core";
+// Imported from sources: the bench runs with the @netperm/source condition.
+import { createHost, transpileComponent } from "../../packages/wasi/src/index.js";
+import { buildGuests } from "../../packages/wasi/test/guests/build.js";
+
+const { values } = parseArgs({ options: { rounds: { type: "string" }, "per-round": { type: "string" } } });
+const ROUNDS = Number(values.rounds ?? 10);
+const PER_ROUND = Number(values["per-round"] ?? 100);
+
+const wasiDir = resolve(import.meta.dirname, "../../packages/wasi");
+const requireFromWasi = createRequire(join(wasiDir, "package.json"));
+const shimInstantiation = pathToFileURL(
+  join(requireFromWasi.resolve("@bytecodealliance/preview2-shim").replace(/dist\/nodejs\/index\.js$/, ""), "dist/common/instantiation.js"),
+).href;
+
+type Exec = (req: Record<string, unknown>) => { ok: boolean; received?: string; error?: string };
+
+function echoServer(): Promise<{ port: number; stop(): void }> {
+  const code = `const s=require("net").createServer(c=>{c.on("data",d=>c.write(d));c.on("error",()=>{})});s.listen(0,"127.0.0.1",()=>console.log(s.address().port));`;
+  const child = spawn(process.execPath, ["-e", code], { stdio: ["ignore", "pipe", "inherit"] });
+  return new Promise((ok) => child.stdout.once("data", (d: Buffer) => ok({ port: Number(d.toString().trim()), stop: () => child.kill() })));
+}
+
+async function instance(imports: Record<string, unknown>): Promise<Exec> {
+  const { netops } = await buildGuests();
+  const t = await transpileComponent(await readFile(netops), { cacheDir: join(wasiDir, ".cache/transpiled") });
+  const glue = (await import(pathToFileURL(join(t.dir, "component.js")).href)) as {
+    instantiate(g: (p: string) => Promise<unknown>, i: unknown): Promise<Record<string, { exec(s: string): string }>>;
+  };
+  const wasm = (globalThis as unknown as { WebAssembly: { compile(b: Uint8Array): Promise<unknown> } }).WebAssembly;
+  const exports = await glue.instantiate(async (p) => wasm.compile(await readFile(join(t.dir, p))), imports);
+  const probe = exports["netperm:guests/probe@0.1.0"] ?? exports.probe;
+  if (!probe) throw new Error("netops guest has no probe export");
+  return (req) => JSON.parse(probe.exec(JSON.stringify(req))) as ReturnType<Exec>;
+}
+
+function block(exec: Exec, port: number, n: number): number {
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) {
+    const r = exec({ op: "tcpConnect", to: `127.0.0.1:${port}`, send: "ping" });
+    if (!r.ok || r.received !== "ping") throw new Error(`round trip failed: ${JSON.stringify(r)}`);
+  }
+  return Number(process.hrtime.bigint() - started) / 1e6 / n;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+const server = await echoServer();
+try {
+  const { WASIShim } = (await import(shimInstantiation)) as { WASIShim: new () => { getImportObject(): Record<string, unknown> } };
+  const stock = await instance(new WASIShim().getImportObject());
+  const guarded = await instance(createHost(parsePolicy([`--allow-outbound=tcp://127.0.0.1:${server.port}`])).imports);
+  block(stock, server.port, 20); // warm up both
+  block(guarded, server.port, 20);
+  const times = { stock: [] as number[], guarded: [] as number[] };
+  for (let round = 0; round < ROUNDS; round++) {
+    // Alternate which goes first, so drift within a round is shared.
+    if (round % 2 === 0) {
+      times.stock.push(block(stock, server.port, PER_ROUND));
+      times.guarded.push(block(guarded, server.port, PER_ROUND));
+    } else {
+      times.guarded.push(block(guarded, server.port, PER_ROUND));
+      times.stock.push(block(stock, server.port, PER_ROUND));
+    }
+  }
+  const s = median(times.stock);
+  const g = median(times.guarded);
+  const ratios = times.stock.map((x, i) => times.guarded[i]! / x);
+  console.log(`connect + write + read round trips: ${ROUNDS} rounds x ${PER_ROUND} per host, node ${process.version}`);
+  console.log(`  stock jco host    ${s.toFixed(3)} ms per round trip (median of rounds)`);
+  console.log(`  guarded host      ${g.toFixed(3)} ms per round trip (median of rounds)`);
+  console.log(`  ratio guarded/stock ${(g / s).toFixed(3)} (median per-round ratio ${median(ratios).toFixed(3)}, range ${Math.min(...ratios).toFixed(3)}-${Math.max(...ratios).toFixed(3)})`);
+} finally {
+  server.stop();
+}
