@@ -42,6 +42,9 @@ if (cfg.kind === "tcp-server") {
   });
   server.listen({ host: cfg.host, port: cfg.port, ipv6Only: cfg.host.includes(":") }, () => parentPort.postMessage({ kind: "ready", port: server.address().port }));
   server.on("error", (e) => parentPort.postMessage({ kind: "error", error: e.code }));
+} else if (cfg.kind === "http-server") {
+  server = require("node:http").createServer((req, res) => { seen.connections++; seen.data.push(req.method + " " + req.url + " host=" + req.headers.host); res.end("ok"); });
+  server.listen({ host: cfg.host, port: cfg.port }, () => parentPort.postMessage({ kind: "ready", port: server.address().port }));
 } else if (cfg.kind === "udp-server") {
   server = dgram.createSocket(cfg.host.includes(":") ? "udp6" : "udp4");
   server.on("message", (msg, rinfo) => { seen.connections++; seen.data.push(msg.toString()); seen.peers.push(rinfo.address + ":" + rinfo.port); server.send(Buffer.from((cfg.prefix || "") + msg.toString()), rinfo.port, rinfo.address); });
@@ -111,6 +114,11 @@ function start(config: Record<string, unknown>): Promise<Peer> {
 /** A TCP server that echoes what a client sends as it arrives, the first chunk after an optional prefix. */
 export function tcpServer(host = "127.0.0.1", port = 0, prefix = ""): Promise<Peer> {
   return start({ kind: "tcp-server", host, port, prefix });
+}
+
+/** An HTTP server answering 200 "ok" to every request. */
+export function httpServer(host = "127.0.0.1", port = 0): Promise<Peer> {
+  return start({ kind: "http-server", host, port });
 }
 
 /** A UDP server that echoes each datagram to its sender. */
