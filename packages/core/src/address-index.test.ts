@@ -110,7 +110,10 @@ describe("IPv6 blocks", () => {
     fc.assert(
       fc.property(fc.array(block, { maxLength: 20 }), fc.array(hex, { maxLength: 10 }), (blocks, probes) => {
         const b = build(blocks);
-        const edges = blocks.flatMap((k) => ipv6Range(k.address, k.prefix));
+        const around = (h: string): string[] =>
+          [-1n, 0n, 1n].map((d) => BigInt(`0x${h}`) + d).filter((n) => n >= 0n && n < 1n << 128n).map((n) => n.toString(16).padStart(32, "0"));
+        // Each block's edges and the addresses just outside them, where segments start.
+        const edges = blocks.flatMap((k) => ipv6Range(k.address, k.prefix)).flatMap(around);
         for (const h of [...probes, ...edges]) {
           const text = hexToIpv6(h);
           expect(visited(b, "ipv6", text)).toEqual(expected(blocks, "ipv6", text));

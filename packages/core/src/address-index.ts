@@ -1,38 +1,46 @@
 /**
- * Addresses as CIDR blocks sorted by start (IPv4 as uint32 numbers, IPv6 as
- * four uint32 words compared in order). CIDR blocks are
- * laminar: two blocks are either nested or disjoint. So the blocks form a
- * forest; each block keeps its parent, and the blocks that contain an
- * address are the innermost one and its ancestors.
+ * Addresses as CIDR blocks (IPv4 as uint32 numbers, IPv6 as four uint32
+ * words compared in order). CIDR blocks are laminar: two blocks are either
+ * nested or disjoint. So the blocks form a forest; each block keeps its
+ * parent, and the blocks that contain an address are the innermost one and
+ * its ancestors.
  *
- * Lookup: binary search for the last block starting at or before the
- * address, climb parents until a block contains it, then visit that block
- * and every ancestor. O(log blocks + nesting depth), nesting depth at most
- * 33 (IPv4) or 129 (IPv6) whatever the number of rules.
+ * The address line is cut at every block edge into segments, each knowing
+ * its innermost block. Lookup: one binary search for the segment of the
+ * address (for IPv4 within its /16 when the index is large), then visit that
+ * block and every ancestor, with no walking over blocks that do not contain
+ * it. O(log segments + nesting depth), nesting depth at most 33 (IPv4) or
+ * 129 (IPv6) whatever the number of rules.
  */
 import { ipv4ToInt, ipv6ToHex } from "./ip.js";
-import { compareWords, hexToWords, type Words } from "./ipv6-words.js";
+import { compareWords, type Words } from "./ipv6-words.js";
 import type { Contribution, PoolBuilder, TableVisitor } from "./port-set.js";
 import type { Family } from "./types.js";
 
-/** Blocks sorted by start, outer first; a block's parent is the smallest block around it (-1: none). */
-export interface AddressIndex<L> {
-  /** IPv4: one number per block; IPv6: four words per block. */
-  readonly starts: L;
-  readonly ends: L;
-  readonly parents: Int32Array;
-  /** Per block: table off, table len. */
-  readonly tables: Int32Array;
+/**
+ * The address line cut into segments at every block edge: segment `j` is
+ * `[starts[j], starts[j + 1])` and lies in the same blocks throughout. Each
+ * segment names its innermost block (-1: none); each block its table and
+ * its parent, the smallest block around it.
+ */
+export interface AddressIndex {
+  /** IPv4: one number per segment; IPv6: four words per segment. The first segment starts at 0. */
+  readonly starts: Uint32Array;
+  /** Per segment: the innermost block around it, or -1. */
+  readonly blocks: Int32Array;
+  /** Per block: table off, table len, parent block (-1: none). */
+  readonly chain: Int32Array;
 }
 
 /**
- * IPv4 blocks, and for large indexes a directory by the top 16 bits:
- * `directory[p]` is the first block starting at or after `p << 16`, so a
- * search looks only at the blocks that start inside the address's /16.
+ * IPv4 segments, and for large indexes a directory by the top 16 bits:
+ * `directory[p]` is the first segment starting at or after `p << 16`, so a
+ * search looks only at the segments that start inside the address's /16.
  */
-export type Ipv4Index = AddressIndex<Uint32Array> & { readonly directory: Uint32Array | undefined };
+export type Ipv4Index = AddressIndex & { readonly directory: Uint32Array | undefined };
+export type Ipv6Index = AddressIndex;
 
-/** Below this many blocks a plain binary search is as quick as the directory. */
+/** Below this many segments a plain binary search is as quick as the directory. */
 const DIRECTORY_FROM = 4096;
 
 function directoryOf(starts: Uint32Array): Uint32Array {
@@ -44,7 +52,6 @@ function directoryOf(starts: Uint32Array): Uint32Array {
   }
   return dir;
 }
-export type Ipv6Index = AddressIndex<Uint32Array>;
 
 interface Block<K> {
   start: K;
@@ -93,22 +100,26 @@ export class AddressIndexBuilder {
   }
 
   build(pool: PoolBuilder): { v4: Ipv4Index; v6: Ipv6Index } {
-    const v4 = layout([...this.v4.values()], pool);
-    const v6 = layout([...this.v6.values()], pool);
-    const words = (list: string[]): Uint32Array => {
-      const out = new Uint32Array(list.length * 4);
-      list.forEach((hex, i) => out.set(hexToWords(hex), i * 4));
-      return out;
-    };
+    const v4 = layout(
+      [...this.v4.values()],
+      pool,
+      (n) => n + 1,
+      2 ** 32,
+    );
+    const v6 = layout(
+      [...this.v6.values()].map((b) => ({ start: BigInt(`0x${b.start}`), end: BigInt(`0x${b.end}`), contributions: b.contributions })),
+      pool,
+      (n) => n + 1n,
+      1n << 128n,
+    );
+    const v4starts = Uint32Array.from(v4.starts);
+    const v6starts = new Uint32Array(v6.starts.length * 4);
+    v6.starts.forEach((n, i) => {
+      for (let w = 0; w < 4; w++) v6starts[i * 4 + w] = Number((n >> BigInt(96 - 32 * w)) & 0xffffffffn);
+    });
     return {
-      v4: {
-        starts: Uint32Array.from(v4.starts),
-        ends: Uint32Array.from(v4.ends),
-        parents: v4.parents,
-        tables: v4.tables,
-        directory: v4.starts.length >= DIRECTORY_FROM ? directoryOf(Uint32Array.from(v4.starts)) : undefined,
-      },
-      v6: { starts: words(v6.starts), ends: words(v6.ends), parents: v6.parents, tables: v6.tables },
+      v4: { starts: v4starts, blocks: v4.blocks, chain: v4.chain, directory: v4starts.length >= DIRECTORY_FROM ? directoryOf(v4starts) : undefined },
+      v6: { starts: v6starts, blocks: v6.blocks, chain: v6.chain },
     };
   }
 }
@@ -119,26 +130,55 @@ function addTo<K>(map: Map<string, Block<K>>, key: string, start: K, end: K, c: 
   else block.contributions.push(c);
 }
 
-function layout<K extends number | string>(blocks: Block<K>[], pool: PoolBuilder): AddressIndex<K[]> {
-  // Outer blocks first among equal starts, so that a parent precedes its children.
+/**
+ * Sorts the blocks (outer first among equal starts, so a parent precedes its
+ * children), gives each its parent and table, and cuts the line into
+ * segments with a sweep: a segment starts where a block opens (inside it) and
+ * just past where one closes (inside whatever is still open).
+ */
+function layout<K extends number | bigint>(
+  blocks: Block<K>[],
+  pool: PoolBuilder,
+  succ: (k: K) => K,
+  limit: K,
+): { starts: K[]; blocks: Int32Array; chain: Int32Array } {
   blocks.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : a.end > b.end ? -1 : a.end < b.end ? 1 : 0));
-  const parents = new Int32Array(blocks.length);
-  const tables = new Int32Array(blocks.length * 2);
+  const chain = new Int32Array(blocks.length * 3);
+  const starts: K[] = [];
+  const inner: number[] = [];
+  const segment = (at: K, block: number): void => {
+    if (starts.length > 0 && starts[starts.length - 1] === at) inner[inner.length - 1] = block;
+    else if (inner.length > 0 && inner[inner.length - 1] === block) return;
+    else {
+      starts.push(at);
+      inner.push(block);
+    }
+  };
+  segment((typeof limit === "bigint" ? 0n : 0) as K, -1);
   const stack: number[] = [];
+  const close = (before: K | undefined): void => {
+    while (stack.length > 0 && (before === undefined || blocks[stack[stack.length - 1]!]!.end < before)) {
+      const end = blocks[stack.pop()!]!.end;
+      const after = succ(end);
+      if (after < limit) segment(after, stack.length > 0 ? stack[stack.length - 1]! : -1);
+    }
+  };
   blocks.forEach((block, i) => {
-    while (stack.length > 0 && blocks[stack[stack.length - 1]!]!.end < block.start) stack.pop();
-    parents[i] = stack.length > 0 ? stack[stack.length - 1]! : -1;
-    stack.push(i);
+    close(block.start);
     const ref = pool.add(block.contributions);
-    tables[i * 2] = ref.off;
-    tables[i * 2 + 1] = ref.len;
+    chain[i * 3] = ref.off;
+    chain[i * 3 + 1] = ref.len;
+    chain[i * 3 + 2] = stack.length > 0 ? stack[stack.length - 1]! : -1;
+    stack.push(i);
+    segment(block.start, i);
   });
-  return { starts: blocks.map((b) => b.start), ends: blocks.map((b) => b.end), parents, tables };
+  close(undefined);
+  return { starts, blocks: Int32Array.from(inner), chain };
 }
 
 /** Visits the table of every IPv4 block containing `key` (a uint32), innermost first. */
 export function visitIpv4(index: Ipv4Index, key: number, visitor: TableVisitor): void {
-  const { starts, ends, parents, tables, directory } = index;
+  const { starts, directory } = index;
   let lo = 0;
   let hi = starts.length;
   if (directory !== undefined) {
@@ -151,22 +191,22 @@ export function visitIpv4(index: Ipv4Index, key: number, visitor: TableVisitor):
     if (starts[mid]! <= key) lo = mid + 1;
     else hi = mid;
   }
-  let i = lo - 1;
-  while (i >= 0 && ends[i]! < key) i = parents[i]!;
-  for (; i >= 0; i = parents[i]!) visitor.table(tables[i * 2]!, tables[i * 2 + 1]!);
+  visitChain(index.chain, index.blocks[lo - 1]!, visitor);
 }
 
 /** Visits the table of every IPv6 block containing `key`, innermost first. */
 export function visitIpv6(index: Ipv6Index, key: Words, visitor: TableVisitor): void {
-  const { starts, ends, parents, tables } = index;
+  const starts = index.starts;
   let lo = 0;
-  let hi = parents.length;
+  let hi = index.blocks.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if (compareWords(key, starts, mid * 4) >= 0) lo = mid + 1;
     else hi = mid;
   }
-  let i = lo - 1;
-  while (i >= 0 && compareWords(key, ends, i * 4) > 0) i = parents[i]!;
-  for (; i >= 0; i = parents[i]!) visitor.table(tables[i * 2]!, tables[i * 2 + 1]!);
+  visitChain(index.chain, index.blocks[lo - 1]!, visitor);
+}
+
+function visitChain(chain: Int32Array, block: number, visitor: TableVisitor): void {
+  for (let i = block; i >= 0; i = chain[i * 3 + 2]!) visitor.table(chain[i * 3]!, chain[i * 3 + 1]!);
 }
