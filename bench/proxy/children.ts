@@ -72,6 +72,8 @@ process.on("message", (m: { rss?: boolean }) => {
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
   gc?.();
-  process.send?.({ rss: process.memoryUsage().rss });
+  const mu = process.memoryUsage();
+  if (process.env.NETPERM_BENCH_DEBUG) process.stderr.write(`mem ${JSON.stringify(mu)}\n`);
+  process.send?.({ rss: mu.rss });
 });
 process.send?.({ ports });

@@ -70,6 +70,60 @@ export interface RelayStats {
   bytesDown: number;
 }
 
+/** Moves bytes `from -> to` with backpressure; `end` is passed on (half-close kept). */
+function forward(from: Socket, to: Socket): void {
+  from.on("data", (chunk: Buffer) => {
+    if (!to.write(chunk)) from.pause();
+  });
+  to.on("drain", () => from.resume());
+  from.on("end", () => to.end());
+}
+
+interface Watched {
+  readonly client: Socket;
+  readonly upstream: Socket;
+  readonly idleMs: number;
+  seen: number;
+  since: number;
+}
+
+/**
+ * One sweep for every relay instead of two timers per relay (idle
+ * connections are what a proxy holds most of): a relay whose byte counts did
+ * not move for its idle time is closed.
+ */
+const watched = new Set<Watched>();
+let sweeper: NodeJS.Timeout | undefined;
+
+function sweep(): void {
+  const now = Date.now();
+  for (const w of watched) {
+    const seen = w.client.bytesRead + w.upstream.bytesRead;
+    if (seen !== w.seen) {
+      w.seen = seen;
+      w.since = now;
+    } else if (now - w.since >= w.idleMs) {
+      w.client.destroy();
+      w.upstream.destroy();
+    }
+  }
+}
+
+function watch(w: Watched): () => void {
+  watched.add(w);
+  if (sweeper === undefined) {
+    sweeper = setInterval(sweep, Math.max(250, Math.min(5_000, Math.floor(w.idleMs / 4))));
+    sweeper.unref();
+  }
+  return () => {
+    watched.delete(w);
+    if (watched.size === 0 && sweeper !== undefined) {
+      clearInterval(sweeper);
+      sweeper = undefined;
+    }
+  };
+}
+
 /**
  * Relays `client <-> upstream` until both directions are done or either side
  * fails or stays idle for `idleMs`. `head` holds client bytes already read.
@@ -84,6 +138,7 @@ export function relay(client: Socket, upstream: Socket, head: readonly Buffer[],
       upstream.destroy();
       return;
     }
+    const unwatch = idleMs > 0 ? watch({ client, upstream, idleMs, seen: -1, since: Date.now() }) : undefined;
     const onClose = (): void => {
       closed += 1;
       if (closed === 1) {
@@ -92,6 +147,7 @@ export function relay(client: Socket, upstream: Socket, head: readonly Buffer[],
         if (upstream.destroyed && !client.destroyed) client.end();
       }
       if (closed === 2) {
+        unwatch?.();
         resolve({ bytesUp: upstream.bytesWritten, bytesDown: upstream.bytesRead });
       }
     };
@@ -103,13 +159,10 @@ export function relay(client: Socket, upstream: Socket, head: readonly Buffer[],
     upstream.once("close", onClose);
     client.on("error", fail);
     upstream.on("error", fail);
-    if (idleMs > 0) {
-      client.setTimeout(idleMs, fail);
-      upstream.setTimeout(idleMs, fail);
-    }
     for (const chunk of head) upstream.write(chunk);
-    client.pipe(upstream);
-    upstream.pipe(client);
+    forward(client, upstream);
+    forward(upstream, client);
     client.resume();
+    upstream.resume();
   });
 }

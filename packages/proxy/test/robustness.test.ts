@@ -137,6 +137,19 @@ describe("hostile input", () => {
     expect(proxy.audit.every((r) => r.verdict === "allow")).toBe(true);
   });
 
+  it("closes a relay with no traffic for idleTimeoutMs and audits it", async () => {
+    echo = await echoServer();
+    proxy = await startProxy(["--allow-outbound=tcp://127.0.0.1"], { limits: { idleTimeoutMs: 300 } });
+    const { socket, rep } = await socksRequest(proxy.port, 1, "ipv4", "127.0.0.1", echo.port);
+    expect(rep).toBe(0);
+    socket.write("once");
+    expect((await readN(socket, 4)).toString()).toBe("once");
+    await readAll(socket);
+    await settled(proxy);
+    await until(() => proxy!.audit.length === 1);
+    expect(proxy.audit[0]).toMatchObject({ verdict: "allow", bytesUp: 4, bytesDown: 4 });
+  });
+
   it("refuses connections beyond maxConnections at accept and recovers", async () => {
     echo = await echoServer();
     proxy = await startProxy(["--allow-outbound=tcp://127.0.0.1"], { limits: { maxConnections: 3 } });
