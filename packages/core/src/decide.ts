@@ -15,6 +15,8 @@ import { findInterval, indexOfPriority, NONE, UNMAPPED, type TableVisitor } from
 import type { ResolutionTable } from "./resolution-table.js";
 import type { Decision, Family, Operation, Rule } from "./types.js";
 
+const NO_POOL = new Int32Array(0);
+
 /** The best priority per slot among the tables visited at one port. */
 class Slots implements TableVisitor {
   a0 = NONE;
@@ -23,10 +25,16 @@ class Slots implements TableVisitor {
   d0 = NONE;
   d4 = NONE;
   d6 = NONE;
-  constructor(
-    private readonly pool: Int32Array,
-    private readonly port: number,
-  ) {}
+  private pool: Int32Array = NO_POOL;
+  private port = 0;
+
+  /** Empties the slots for a decision at `port` over tables in `pool`. */
+  reset(pool: Int32Array, port: number): this {
+    this.pool = pool;
+    this.port = port;
+    this.a0 = this.a4 = this.a6 = this.d0 = this.d4 = this.d6 = NONE;
+    return this;
+  }
 
   table(off: number, len: number): void {
     const pool = this.pool;
@@ -43,9 +51,22 @@ class Slots implements TableVisitor {
 
 const NO_NAMES: readonly string[] = [];
 
+/**
+ * One `Slots` kept between decisions (most decisions need no other). Taken
+ * while in use, so a decision made while another is under way (an
+ * `interfaces` callback that decides) gets its own.
+ */
+let spare: Slots | undefined = new Slots();
+
+function takeSlots(pool: Int32Array, port: number): Slots {
+  const slots = spare ?? new Slots();
+  spare = undefined;
+  return slots.reset(pool, port);
+}
+
 /** Visits every table that applies to `host` (and, for an address, to the names it came from). */
 function visit(c: Compiled, bucket: Bucket, host: HostKey, names: readonly string[], port: number): Slots {
-  const slots = new Slots(bucket.pool, port);
+  const slots = takeSlots(bucket.pool, port);
   if (host.kind === "name") {
     visitName(bucket.names, host.name, slots);
     if (bucket.anyName !== undefined) slots.table(bucket.anyName.off, bucket.anyName.len);
@@ -223,17 +244,15 @@ function decideOrThrow(c: Compiled, op: Operation, table: ResolutionTable | unde
     bucket = c.buckets[bucketOf(kind === "bind" ? "inbound" : "outbound", protocol)]!;
   }
   const port = kind === "resolve" ? undefined : op.port;
-  const subject: Subject = {
-    op: kind,
-    protocol: kind === "resolve" ? undefined : op.protocol,
-    host: host.kind === "name" ? host.name : host.text,
-    port,
-    flag: bucket.flag,
-  };
+  const text = host.kind === "name" ? host.name : host.text;
   const names = host.kind === "address" && kind !== "resolve" ? namesOf(host, bucket, table, via) : NO_NAMES;
   const slots = visit(c, bucket, host, names, port ?? 0);
-  const quick = commonDecision(c, bucket, op, subject.host, host, port, slots);
-  if (quick !== undefined) return quick;
+  const quick = commonDecision(c, bucket, op, text, host, port, slots);
+  if (quick !== undefined) {
+    spare = slots;
+    return quick;
+  }
+  const subject: Subject = { op: kind, protocol: kind === "resolve" ? undefined : op.protocol, host: text, port, flag: bucket.flag };
   const verdict = host.kind === "name" ? nameVerdict(slots, bucket) : addressVerdict(slots, host.family, bucket, port);
   if (verdict.reason !== "allowed") return toDecision(subject, c.rules, verdict);
   const rule = c.rules[verdict.index!]!;
