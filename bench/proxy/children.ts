@@ -3,7 +3,8 @@
  * so the load generator, the targets and the proxy never share an event
  * loop: `targets` (sink, source, echo servers on 127.0.0.1) and `netperm`
  * (the proxy under test). Each prints one JSON line with its ports, then
- * answers `{ "rss": true }` messages with its resident set size after a GC.
+ * answers `{ "rss": true }` messages with its resident set size and its
+ * used heap (V8 heap used + external) after a GC.
  */
 import { createServer } from "node:net";
 import { parsePolicy } from "../../packages/core/src/index.ts";
@@ -74,6 +75,6 @@ process.on("message", (m: { rss?: boolean }) => {
   gc?.();
   const mu = process.memoryUsage();
   if (process.env.NETPERM_BENCH_DEBUG) process.stderr.write(`mem ${JSON.stringify(mu)}\n`);
-  process.send?.({ rss: mu.rss });
+  process.send?.({ rss: mu.rss, heap: mu.heapUsed + mu.external });
 });
 process.send?.({ ports });

@@ -27,6 +27,8 @@ import { connectFirst } from "./tunnel.js";
 export interface Upstream {
   /** The endpoints it was opened for (reused only for the same list). */
   readonly key: string;
+  /** Where the socket really went, `ip:port`. */
+  readonly connected: string;
   readonly socket: Socket;
   readonly reader: SocketReader;
   close(): void;
@@ -52,9 +54,9 @@ export function parseAbsoluteTarget(target: string): { url: URL; asked: string; 
   return { url, asked: /:\d*$/.test(asked) && !asked.endsWith("]") ? asked : `${asked}:${port}`, port };
 }
 
-function openUpstream(key: string, socket: Socket): Upstream {
+function openUpstream(key: string, connected: string, socket: Socket): Upstream {
   const reader = new SocketReader(socket);
-  return { key, socket, reader, close: () => socket.destroy() };
+  return { key, connected, socket, reader, close: () => socket.destroy() };
 }
 
 export async function forwardRequest(
@@ -97,11 +99,9 @@ export async function forwardRequest(
       respond(client, up.failure === "timeout" ? 504 : 502, up.failure === "timeout" ? "Gateway Timeout" : "Bad Gateway", `netperm: ${up.error}\n`);
       return { upstream: undefined, keepAlive: false };
     }
-    upstream = openUpstream(key, up.socket);
-    entry.connected = hostPort(up.endpoint.host, up.endpoint.port);
-  } else {
-    entry.connected = key.split(",")[0] ?? null;
+    upstream = openUpstream(key, hostPort(up.endpoint.host, up.endpoint.port), up.socket);
   }
+  entry.connected = upstream.connected;
   const up = upstream;
   const written0 = up.socket.bytesWritten;
   const read0 = up.socket.bytesRead;

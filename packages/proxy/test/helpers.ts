@@ -66,6 +66,8 @@ export interface SeenRequest {
   readonly headers: IncomingMessage["headers"];
   readonly bodySha: string;
   readonly bodyLength: number;
+  /** The client port the origin saw: equal for requests on one kept-alive connection. */
+  readonly remotePort: number;
 }
 
 /** An HTTP origin: `GET /bytes/N` returns `payload(N)`; any request with a body gets its sha256 back. */
@@ -76,7 +78,7 @@ export async function httpServer(host = "127.0.0.1"): Promise<{ server: HttpServ
     req.on("data", (c: Buffer) => parts.push(c));
     req.on("end", () => {
       const body = Buffer.concat(parts);
-      seen.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, bodySha: sha256(body), bodyLength: body.length });
+      seen.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, bodySha: sha256(body), bodyLength: body.length, remotePort: req.socket.remotePort ?? 0 });
       const m = /^\/bytes\/(\d+)/.exec(req.url ?? "");
       if (m !== null) {
         const data = payload(Number(m[1]));

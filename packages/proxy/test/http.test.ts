@@ -116,6 +116,8 @@ describe("HTTP forward on a raw connection", () => {
     const rest = (await readAll(s)).toString();
     expect(rest).toContain("ok GET /two 0");
     expect(origin.seen.map((r) => r.url)).toEqual(["/one", "/two"]);
+    // Both requests went over one upstream connection (kept alive by the proxy too).
+    expect(origin.seen[1]!.remotePort).toBe(origin.seen[0]!.remotePort);
     const h = origin.seen[0]!.headers;
     expect(h["x-kept"]).toBe("yes");
     for (const hop of ["x-secret", "keep-alive", "te", "proxy-connection", "proxy-authorization", "upgrade"]) expect(h[hop]).toBeUndefined();
