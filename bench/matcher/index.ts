@@ -67,6 +67,9 @@ function main(): void {
   const seed = Number(values.seed);
   const budgets: Budgets = values.quick ? { compiledMs: 200, baselineMs: 200 } : { compiledMs: 1000, baselineMs: 1000 };
   settledMemory(); // fails early without --expose-gc
+  const here = dirname(fileURLToPath(import.meta.url));
+  // Read before measuring: the sources loaded at start are the ones measured.
+  const git = gitState(join(here, "..", ".."));
   const started = Date.now();
   const loadBefore = Number(loadavg()[0]!.toFixed(2));
   const results: SizeResult[] = [];
@@ -76,10 +79,10 @@ function main(): void {
   const text = markdown(results, goals);
   process.stdout.write(
     `## netperm matcher benchmark\n\n${info["node"]}, ${info["cpuCount"]} x ${info["cpuModel"]}, seed ${seed}, sizes ${sizes.map(sizeLabel).join(", ")}` +
-      `${values.quick ? " (quick)" : ""}, ${((Date.now() - started) / 1000).toFixed(0)} s\n\n${text}`,
+      `${values.quick ? " (quick)" : ""}, ${((Date.now() - started) / 1000).toFixed(0)} s, commit ${git.commit ?? "?"}` +
+      `${git.coreModified === true ? " with uncommitted changes in packages/core/src" : ""}\n\n${text}`,
   );
   if (values["no-save"]) return;
-  const here = dirname(fileURLToPath(import.meta.url));
   const dir = join(here, "..", "results");
   mkdirSync(dir, { recursive: true });
   const date = new Date(started).toISOString().slice(0, 10);
@@ -87,7 +90,7 @@ function main(): void {
     {
       benchmark: "matcher",
       date: new Date(started).toISOString(),
-      git: gitState(join(here, "..", "..")),
+      git,
       machine: { ...info, loadAverage1mBefore: loadBefore },
       seed,
       quick: values.quick,
