@@ -7,18 +7,12 @@
 import { readFile } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { mergePolicies, parsePolicy, type Policy, type PolicyDocument } from "@netperm/core";
+import { FLAG_KINDS, mergePolicies, parsePolicy, type Policy, type PolicyDocument } from "@netperm/core";
 import type { Io } from "./command.js";
 import { UsageError } from "./usage-error.js";
 
-export const POLICY_FLAGS = [
-  "allow-outbound",
-  "allow-inbound",
-  "allow-resolve",
-  "deny-outbound",
-  "deny-inbound",
-  "deny-resolve",
-] as const;
+/** The six rule flags, as core reads them. */
+export const POLICY_FLAGS: readonly string[] = FLAG_KINDS;
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
@@ -70,7 +64,7 @@ export async function readCommandLine(argv: readonly string[], io: Io, options: 
   for (const token of parsed.tokens) {
     if (token.kind !== "option" || token.value === undefined) continue;
     if (token.name === "policy") files.push(token.value);
-    else if ((POLICY_FLAGS as readonly string[]).includes(token.name)) flags.push(`--${token.name}=${token.value}`);
+    else if (POLICY_FLAGS.includes(token.name)) flags.push(`--${token.name}=${token.value}`);
   }
   const policies: Policy[] = [];
   const fromPackage = await readPackageJsonPolicy(io);

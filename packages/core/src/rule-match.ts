@@ -3,6 +3,7 @@
  * shows for every rule it weighs. This is the slow, plain path (it looks at
  * one rule); decisions never go through it, `compile` does.
  */
+import { formatHost } from "./canonical-host.js";
 import { cidrContains, isLoopback, parseIp } from "./ip.js";
 import type { Family, HostPattern, IpAddress, Operation, PortSpec, Rule } from "./types.js";
 
@@ -34,21 +35,9 @@ export function impliesResolve(rule: Rule): boolean {
   );
 }
 
+/** A host pattern in words: as the canonical form writes it, interfaces named as such. */
 export function describeHost(host: HostPattern): string {
-  switch (host.kind) {
-    case "any":
-      return "*";
-    case "localhost":
-      return "localhost";
-    case "name":
-      return host.name;
-    case "wildcard":
-      return `*.${host.suffix}`;
-    case "cidr":
-      return `${host.family === "ipv6" ? `[${host.address}]` : host.address}/${host.prefix}`;
-    case "interface":
-      return `interface ${host.name}`;
-  }
+  return host.kind === "interface" ? `interface ${host.name}` : formatHost(host, "outbound");
 }
 
 /** Matches a name against a name pattern, label by label, saying why. */
