@@ -72,6 +72,20 @@ describe("fast canonical IPv6", () => {
       { seed: 12, numRuns: 500 },
     );
   });
+  it("reads nothing but canonical text, on strings of IPv6 characters", () => {
+    const text = fc.array(fc.constantFrom(..."::::00123456789abcdefA."), { minLength: 2, maxLength: 39 }).map((cs) => cs.join(""));
+    fc.assert(
+      fc.property(text, (s) => {
+        const fast = fastCanonicalIpv6(s, 0, s.length);
+        if (fast === undefined) return;
+        const slow = parseIp(s);
+        expect(slow?.family).toBe("ipv6");
+        expect(s).toBe(slow!.text);
+        expect(fast).toEqual(textToWords(slow!.text));
+      }),
+      { seed: 13, numRuns: 3000 },
+    );
+  });
   it("reads IPv4-mapped IPv6 as the IPv4, in brackets too", () => {
     expect(readAddress("[::ffff:7f00:1]")).toMatchObject({ family: "ipv4", text: "127.0.0.1", key: 0x7f000001 });
     expect(readHost("::ffff:127.0.0.1")).toMatchObject({ family: "ipv4", text: "127.0.0.1" });

@@ -93,6 +93,19 @@ export function fastIpv4(s: string): number {
   return parts === 4 ? value : -1;
 }
 
+const BAD = 0;
+const PLAIN = 1;
+const UPPER = 2;
+const DOT = 3;
+/** Class of a character code below 128 in a fast name: lower-case letters, digits, `-` and `_` are plain. */
+const NAME_CHAR = new Uint8Array(128);
+for (let c = 97; c <= 122; c++) NAME_CHAR[c] = PLAIN;
+for (let c = 48; c <= 57; c++) NAME_CHAR[c] = PLAIN;
+for (let c = 65; c <= 90; c++) NAME_CHAR[c] = UPPER;
+NAME_CHAR[45] = PLAIN;
+NAME_CHAR[95] = PLAIN;
+NAME_CHAR[46] = DOT;
+
 /**
  * A name already in canonical form, or one that only needs lower-casing:
  * ASCII letters, digits, `-` and `_`, labels of 1-63 characters not starting
@@ -108,16 +121,18 @@ export function fastName(s: string): string | undefined {
   let lastStart = 0;
   let upper = false;
   for (let i = 0; i <= len; i++) {
-    const c = i === len ? 46 : s.charCodeAt(i);
-    if (c === 46) {
+    // A table, not comparisons: letters and digits mix, and branches on them mispredict.
+    const k = i === len ? DOT : s.charCodeAt(i) < 128 ? NAME_CHAR[s.charCodeAt(i)]! : BAD;
+    if (k === PLAIN) continue;
+    if (k === DOT) {
       const size = i - labelStart;
       if (size === 0 || size > 63) return undefined;
       if (s.charCodeAt(labelStart) === 45 || s.charCodeAt(i - 1) === 45) return undefined;
       if (size >= 4 && s.charCodeAt(labelStart + 2) === 45 && s.charCodeAt(labelStart + 3) === 45) return undefined;
       lastStart = labelStart;
       labelStart = i + 1;
-    } else if (c >= 65 && c <= 90) upper = true;
-    else if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 45 || c === 95)) return undefined;
+    } else if (k === UPPER) upper = true;
+    else return undefined;
   }
   if (numericLabel(s, lastStart, len)) return undefined;
   const text = len === s.length ? s : s.slice(0, len);

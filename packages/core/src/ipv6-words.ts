@@ -32,61 +32,63 @@ export function compareWords(a: Words, list: Uint32Array, at: number): number {
 
 const groups = new Int32Array(8);
 
+/** Value of a lower-case hex digit by character code below 128, else -1. */
+const HEX = new Int8Array(128).fill(-1);
+for (let c = 48; c <= 57; c++) HEX[c] = c - 48;
+for (let c = 97; c <= 102; c++) HEX[c] = c - 87;
+
 /**
- * Reads `s` (optionally in brackets) when it is canonical IPv6 text without
- * a zone or an embedded IPv4: its words, or undefined when the slow path
- * must decide (which it then does in full).
+ * Reads `s[from, to)` when it is canonical IPv6 text without a zone or an
+ * embedded IPv4: its words, or undefined when the slow path must decide
+ * (which it then does in full). One pass over the characters.
  */
 export function fastCanonicalIpv6(s: string, from: number, to: number): Words | undefined {
   if (to - from < 2 || to - from > 39) return undefined;
-  const at = s.indexOf("::", from);
-  const gap = at >= 0 && at + 2 <= to ? at : -1;
-  let count: number;
-  let zeros = 0;
-  let gapIndex = -1;
-  if (gap < 0) {
-    count = readGroups(s, from, to, 0);
-    if (count !== 8) return undefined;
-  } else {
-    const head = readGroups(s, from, gap, 0);
-    if (head < 0) return undefined;
-    const tail = readGroups(s, gap + 2, to, head);
-    if (tail < 0 || head + tail > 6) return undefined;
-    count = head + tail;
-    zeros = 8 - count;
-    gapIndex = head;
-    groups.copyWithin(head + zeros, head, count);
-    groups.fill(0, head, head + zeros);
-  }
-  if (!canonicalGap(gapIndex, zeros)) return undefined;
-  return [(groups[0]! * 65536 + groups[1]!) >>> 0, (groups[2]! * 65536 + groups[3]!) >>> 0, (groups[4]! * 65536 + groups[5]!) >>> 0, (groups[6]! * 65536 + groups[7]!) >>> 0];
-}
-
-/**
- * Reads `s[from, to)` as canonical groups (`a:b:c`, each 1-4 lower-case hex
- * digits, no leading zero) into `groups` from `offset`: how many, or -1.
- * An empty range is zero groups.
- */
-function readGroups(s: string, from: number, to: number, offset: number): number {
-  if (from === to) return 0;
   let count = 0;
   let value = 0;
   let digits = 0;
-  for (let i = from; i <= to; i++) {
-    const c = i === to ? 58 : s.charCodeAt(i);
+  let gap = -1;
+  let i = from;
+  if (s.charCodeAt(i) === 58) {
+    if (s.charCodeAt(i + 1) !== 58) return undefined;
+    gap = 0;
+    i += 2;
+  }
+  for (; i < to; i++) {
+    const c = s.charCodeAt(i);
     if (c === 58) {
-      if (digits === 0 || offset + count === 8) return -1;
-      groups[offset + count++] = value;
+      if (digits === 0 || count === 8) return undefined;
+      groups[count++] = value;
       value = 0;
       digits = 0;
+      if (i + 1 < to && s.charCodeAt(i + 1) === 58) {
+        if (gap >= 0) return undefined;
+        gap = count;
+        i++;
+      } else if (i + 1 === to) return undefined;
       continue;
     }
-    const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : -1;
-    if (d < 0 || (digits > 0 && value === 0) || digits === 4) return -1;
+    // A table, not comparisons: hex digits and letters alternate at random, and branches on them mispredict.
+    const d = c < 128 ? HEX[c]! : -1;
+    if (d < 0 || (digits > 0 && value === 0) || digits === 4) return undefined;
     value = value * 16 + d;
     digits++;
   }
-  return count;
+  if (digits > 0) {
+    if (count === 8) return undefined;
+    groups[count++] = value;
+  }
+  let zeros = 0;
+  if (gap < 0) {
+    if (count !== 8) return undefined;
+  } else {
+    if (count > 6) return undefined;
+    zeros = 8 - count;
+    for (let k = count - 1; k >= gap; k--) groups[k + zeros] = groups[k]!;
+    for (let k = gap; k < gap + zeros; k++) groups[k] = 0;
+  }
+  if (!canonicalGap(gap, zeros)) return undefined;
+  return [(groups[0]! * 65536 + groups[1]!) >>> 0, (groups[2]! * 65536 + groups[3]!) >>> 0, (groups[4]! * 65536 + groups[5]!) >>> 0, (groups[6]! * 65536 + groups[7]!) >>> 0];
 }
 
 /** True when `::` at `gap` over `zeros` groups is where RFC 5952 puts it in `groups`. */
