@@ -3,6 +3,7 @@
  * to and from the `{ host, port }` text form that `@netperm/core` decides on.
  * IPv4-mapped IPv6 (`::ffff:a.b.c.d`) reads as the IPv4 it carries.
  */
+import { parseIp } from "@netperm/core";
 
 /** An IPv4 address as four octets, or IPv6 as eight 16-bit groups. */
 export type WitIpAddress =
@@ -22,35 +23,11 @@ export interface HostPort {
   readonly port: number;
 }
 
-function isMappedV4(groups: readonly number[]): boolean {
-  return groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff;
-}
-
+/** Eight groups as canonical text, read by core (RFC 5952; IPv4-mapped reads as the IPv4). */
 function v6Text(groups: readonly number[]): string {
-  if (isMappedV4(groups)) {
-    const hi = groups[6] ?? 0;
-    const lo = groups[7] ?? 0;
-    return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
-  }
-  // RFC 5952: compress the longest run (length >= 2) of zero groups.
-  let bestStart = -1;
-  let bestLength = 0;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLength && j - i >= 2) {
-      bestStart = i;
-      bestLength = j - i;
-    }
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestStart < 0) return hex.join(":");
-  return `${hex.slice(0, bestStart).join(":")}::${hex.slice(bestStart + bestLength).join(":")}`;
+  const ip = parseIp(`[${groups.map((g) => g.toString(16)).join(":")}]`);
+  if (ip === undefined) throw new TypeError(`not an IPv6 address: ${groups.join(",")}`);
+  return ip.text;
 }
 
 /** A WIT ip-address as text (`127.0.0.1`, `::1`; v4-mapped reads as IPv4). */
