@@ -11,40 +11,35 @@
 import { endpointText } from "./decision-text.js";
 import type { Decision, DecidingRule, OperationKind, Protocol, Rule } from "./types.js";
 
-/** What one rule contributes to any decision it decides. */
-export interface RuleWords {
-  readonly rule: DecidingRule;
-  readonly allowed: string;
-  readonly denied: string;
-}
-
-/** Per-rule words, made on first use (memory grows only with the rules that decide something). */
+/**
+ * Per-rule words, made on first use (memory grows only with the rules that
+ * decide something): three entries per rule, side by side in one array so
+ * that a decision reads one place, not an object and then its fields: the
+ * frozen rule value, the "allowed by" message and the "denied by" message.
+ */
 export class DecisionCache {
-  private readonly words: (RuleWords | undefined)[];
+  /** Rule `i` at `3 * i`: rule value, allowed message, denied message. */
+  readonly words: (DecidingRule | string | undefined)[] = [];
 
-  constructor(private readonly rules: readonly Rule[]) {
-    this.words = [];
-  }
+  constructor(private readonly rules: readonly Rule[]) {}
 
-  /** The words of the rule at policy position `index`. */
-  of(index: number): RuleWords {
-    const known = this.words[index];
-    if (known !== undefined) return known;
+  /** Where the words of the rule at policy position `index` are in `words` (made now if need be). */
+  of(index: number): number {
+    const at = index * 3;
+    if (at < this.words.length && this.words[at] !== undefined) return at;
     const source = this.rules[index]!.source;
     const flag = source.flag;
-    const made: RuleWords = {
-      rule: Object.freeze({ flag, index: source.index, source: source.origin }),
-      allowed: `allowed by ${flag}`,
-      denied: `denied by ${flag}`,
-    };
-    if (index >= this.words.length) {
-      // Keep the array dense (a holey array of a million slots is a dictionary).
-      for (let i = this.words.length; i < index; i++) this.words.push(undefined);
-      this.words.push(made);
-    } else this.words[index] = made;
-    return made;
+    // Keep the array dense (a holey array of a million rules is a dictionary).
+    while (this.words.length <= at + 2) this.words.push(undefined);
+    this.words[at] = Object.freeze({ flag, index: source.index, source: source.origin });
+    this.words[at + 1] = `allowed by ${flag}`;
+    this.words[at + 2] = `denied by ${flag}`;
+    return at;
   }
 }
+
+/** The words of the deciding rule: `words` and where its entries start. */
+type Words = readonly (DecidingRule | string | undefined)[];
 
 /** The words of a bucket: "no --allow-outbound rule for tcp" and the like. */
 export interface BucketWords {
@@ -61,13 +56,13 @@ export function bucketWords(flag: string, protocol: Protocol | undefined): Bucke
 }
 
 /** An allowed decision on a connect, bind or send, without mapping or family. */
-export function allowedEndpoint(op: OperationKind, protocol: Protocol, host: string, port: number, w: RuleWords): Decision {
-  return { allowed: true, op, protocol, host, port, rule: w.rule, reason: "allowed", message: w.allowed };
+export function allowedEndpoint(op: OperationKind, protocol: Protocol, host: string, port: number, w: Words, at: number): Decision {
+  return { allowed: true, op, protocol, host, port, rule: w[at] as DecidingRule, reason: "allowed", message: w[at + 1] as string };
 }
 
 /** A connect, bind or send denied by a rule matching the operation itself. */
-export function deniedEndpoint(op: OperationKind, protocol: Protocol, host: string, port: number, w: RuleWords): Decision {
-  return { allowed: false, op, protocol, host, port, rule: w.rule, reason: "denied-by-rule", message: w.denied };
+export function deniedEndpoint(op: OperationKind, protocol: Protocol, host: string, port: number, w: Words, at: number): Decision {
+  return { allowed: false, op, protocol, host, port, rule: w[at] as DecidingRule, reason: "denied-by-rule", message: w[at + 2] as string };
 }
 
 /** A connect, bind or send that no rule matches. */
@@ -77,13 +72,13 @@ export function noRuleEndpoint(op: OperationKind, protocol: Protocol, host: stri
 }
 
 /** An allowed resolve, without mapping or family. */
-export function allowedName(host: string, w: RuleWords): Decision {
-  return { allowed: true, op: "resolve", host, rule: w.rule, reason: "allowed", message: w.allowed };
+export function allowedName(host: string, w: Words, at: number): Decision {
+  return { allowed: true, op: "resolve", host, rule: w[at] as DecidingRule, reason: "allowed", message: w[at + 1] as string };
 }
 
 /** A resolve denied by a rule. */
-export function deniedName(host: string, w: RuleWords): Decision {
-  return { allowed: false, op: "resolve", host, rule: w.rule, reason: "denied-by-rule", message: w.denied };
+export function deniedName(host: string, w: Words, at: number): Decision {
+  return { allowed: false, op: "resolve", host, rule: w[at] as DecidingRule, reason: "denied-by-rule", message: w[at + 2] as string };
 }
 
 /** A resolve that no rule matches. */
