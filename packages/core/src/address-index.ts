@@ -12,6 +12,7 @@
  * it. O(log segments + nesting depth), nesting depth at most 33 (IPv4) or
  * 129 (IPv6) whatever the number of rules.
  */
+import { fastIpv4 } from "./host-key.js";
 import { ipv4ToInt, ipv6ToHex } from "./ip.js";
 import { compareWords, type Words } from "./ipv6-words.js";
 import type { Contribution, PoolBuilder, TableVisitor } from "./port-set.js";
@@ -62,7 +63,9 @@ interface Block<K> {
 /** The first and last address of an IPv4 block, as uint32 numbers. */
 export function ipv4Range(address: string, prefix: number): [number, number] {
   const size = 2 ** (32 - prefix);
-  const start = Math.floor(ipv4ToInt(address) / size) * size;
+  // Rule addresses are canonical dotted quads: the fast reader, with the general one behind it.
+  const n = fastIpv4(address);
+  const start = Math.floor((n >= 0 ? n : ipv4ToInt(address)) / size) * size;
   return [start, start + size - 1];
 }
 
@@ -85,14 +88,15 @@ export function ipv6Range(address: string, prefix: number): [string, string] {
 
 /** Collects rules by address block while compiling. */
 export class AddressIndexBuilder {
-  private readonly v4 = new Map<string, Block<number>>();
+  /** By `start * 64 + prefix` (below 2^38: exact as a number, and no key string to build). */
+  private readonly v4 = new Map<number, Block<number>>();
   private readonly v6 = new Map<string, Block<string>>();
 
   /** A rule for the block `address/prefix` (canonical address text). */
   add(family: Family, address: string, prefix: number, c: Contribution): void {
     if (family === "ipv4") {
       const [start, end] = ipv4Range(address, prefix);
-      addTo(this.v4, `${start}/${prefix}`, start, end, c);
+      addTo(this.v4, start * 64 + prefix, start, end, c);
     } else {
       const [start, end] = ipv6Range(address, prefix);
       addTo(this.v6, `${start}/${prefix}`, start, end, c);
@@ -124,7 +128,7 @@ export class AddressIndexBuilder {
   }
 }
 
-function addTo<K>(map: Map<string, Block<K>>, key: string, start: K, end: K, c: Contribution): void {
+function addTo<K, I>(map: Map<I, Block<K>>, key: I, start: K, end: K, c: Contribution): void {
   const block = map.get(key);
   if (block === undefined) map.set(key, { start, end, contributions: [c] });
   else block.contributions.push(c);
