@@ -78,7 +78,7 @@ function main(): void {
   const info = machine();
   const text = markdown(results, goals);
   process.stdout.write(
-    `## netperm matcher benchmark\n\n${info["node"]}, ${info["cpuCount"]} x ${info["cpuModel"]}, seed ${seed}, sizes ${sizes.map(sizeLabel).join(", ")}` +
+    `## netperm matcher benchmark\n\n${info["node"]}, ${info["cpuCount"]} x ${info["cpuModel"]}, load average ${loadBefore} before / ${info["loadAverage1m"]} after, seed ${seed}, sizes ${sizes.map(sizeLabel).join(", ")}` +
       `${values.quick ? " (quick)" : ""}, ${((Date.now() - started) / 1000).toFixed(0)} s, commit ${git.commit ?? "?"}` +
       `${git.coreModified === true ? " with uncommitted changes in packages/core/src" : ""}\n\n${text}`,
   );
