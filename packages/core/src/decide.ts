@@ -201,13 +201,13 @@ function commonDecision(c: Compiled, bucket: Bucket, op: Operation, text: string
   }
   if (deny === NONE && allow !== NONE && allow < UNMAPPED) return undefined;
   if (op.op === "resolve") {
-    if (deny !== NONE) return deniedName(text, c.cache.words, c.cache.of(deny));
-    if (allow !== NONE) return allowedName(text, c.cache.words, c.cache.of(allow - UNMAPPED));
+    if (deny !== NONE) return deniedName(text, c.cache.words, c.cache.of(deny, false));
+    if (allow !== NONE) return allowedName(text, c.cache.words, c.cache.of(allow - UNMAPPED, true));
     return noRuleName(text, bucket.words, bucket.allows === 0);
   }
   const { op: kind, protocol } = op;
-  if (deny !== NONE) return deniedEndpoint(kind, protocol, text, port!, c.cache.words, c.cache.of(deny));
-  if (allow !== NONE) return allowedEndpoint(kind, protocol, text, port!, c.cache.words, c.cache.of(allow - UNMAPPED));
+  if (deny !== NONE) return deniedEndpoint(kind, protocol, text, port!, c.cache.words, c.cache.of(deny, false));
+  if (allow !== NONE) return allowedEndpoint(kind, protocol, text, port!, c.cache.words, c.cache.of(allow - UNMAPPED, true));
   return noRuleEndpoint(kind, protocol, text, port!, bucket.words, bucket.allows === 0);
 }
 

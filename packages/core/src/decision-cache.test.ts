@@ -28,7 +28,7 @@ describe("decisions made from cached words", () => {
         const table = tableOf(entries);
         const compiled = compile(policy);
         for (const op of ops) {
-          // Twice: the second decision reads the words the first one cached.
+          // Twice: the second decision reads the rule value the first one cached.
           for (let k = 0; k < 2; k++) {
             const d = compiled.decide(op, table);
             const r = referenceDecide(policy, op, table);

@@ -1,8 +1,7 @@
 /**
- * The parts of a decision that depend only on its deciding rule, built once
- * per rule the first time a decision names it: the frozen `rule` value
- * (`{ flag, index, source }`) and the "allowed by" / "denied by" messages.
- * A decision then costs one object, with no string built from the rule: the
+ * The parts of a decision that depend only on its deciding rule (the `rule`
+ * value `{ flag, index, source }` and the "allowed by" / "denied by"
+ * messages) and on its bucket ("no --allow-outbound rule for tcp"). The
  * common decisions (allowed without a mapping or a family, denied by a rule,
  * no rule) are made here with exactly the words `toDecision` writes (a
  * property test holds the two together); every other decision is left to
@@ -12,29 +11,38 @@ import { endpointText } from "./decision-text.js";
 import type { Decision, DecidingRule, OperationKind, Protocol, Rule } from "./types.js";
 
 /**
- * Per-rule words, made on first use (memory grows only with the rules that
- * decide something): three entries per rule, side by side in one array so
- * that a decision reads one place, not an object and then its fields: the
- * frozen rule value, the "allowed by" message and the "denied by" message.
+ * The rule value of each rule that decided something, frozen and made on
+ * first use (one pointer per rule and one small object per deciding rule;
+ * the messages are not kept, so the memory a policy holds grows little as it
+ * decides). `of` also writes the rule's message into `words`, a small array
+ * reused by every decision: the rule value, then its "allowed by" or
+ * "denied by" message (a rule is either an allow or a deny rule).
  */
 export class DecisionCache {
-  /** Rule `i` at `3 * i`: rule value, allowed message, denied message. */
-  readonly words: (DecidingRule | string | undefined)[] = [];
+  /** The rule value and message of the last `of`. */
+  readonly words: (DecidingRule | string | undefined)[] = [undefined, undefined, undefined];
+  private readonly values: (DecidingRule | undefined)[] = [];
 
   constructor(private readonly rules: readonly Rule[]) {}
 
-  /** Where the words of the rule at policy position `index` are in `words` (made now if need be). */
-  of(index: number): number {
-    const at = index * 3;
-    if (at < this.words.length && this.words[at] !== undefined) return at;
-    const source = this.rules[index]!.source;
-    const flag = source.flag;
-    // Keep the array dense (a holey array of a million rules is a dictionary).
-    while (this.words.length <= at + 2) this.words.push(undefined);
-    this.words[at] = Object.freeze({ flag, index: source.index, source: source.origin });
-    this.words[at + 1] = `allowed by ${flag}`;
-    this.words[at + 2] = `denied by ${flag}`;
-    return at;
+  /**
+   * Writes the words of the rule at policy position `index` into `words`
+   * (the "allowed by" message at 1 when `allowed`, else "denied by" at 2);
+   * returns where they start.
+   */
+  of(index: number, allowed: boolean): number {
+    let value = index < this.values.length ? this.values[index] : undefined;
+    if (value === undefined) {
+      const source = this.rules[index]!.source;
+      value = Object.freeze({ flag: source.flag, index: source.index, source: source.origin });
+      // Keep the array dense (a holey array of a million rules is a dictionary).
+      while (this.values.length <= index) this.values.push(undefined);
+      this.values[index] = value;
+    }
+    this.words[0] = value;
+    if (allowed) this.words[1] = `allowed by ${value.flag}`;
+    else this.words[2] = `denied by ${value.flag}`;
+    return 0;
   }
 }
 
