@@ -15,18 +15,8 @@ function badRule(message: string, rule: Rule): never {
 }
 
 function formatNamePattern(host: HostPattern, rule: Rule): string {
-  switch (host.kind) {
-    case "any":
-      return "*";
-    case "localhost":
-      return "localhost";
-    case "name":
-      return host.name;
-    case "wildcard":
-      return `*.${host.suffix}`;
-    default:
-      return badRule(`a resolve rule can not have a host of kind ${host.kind}`, rule);
-  }
+  if (host.kind === "cidr" || host.kind === "interface") return badRule(`a resolve rule can not have a host of kind ${host.kind}`, rule);
+  return formatHost(host, "resolve");
 }
 
 /**
