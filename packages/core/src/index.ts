@@ -1,6 +1,6 @@
 // Grammar: errors, names, ports, rules, policies, canonical form.
 export type * from "./types.js";
-export { parseIp, isLoopback, cidrContains, networkAddress, endsInNumber } from "./ip.js";
+export { parseIp, isLoopback, cidrContains, networkAddress, endsInNumber, ipv6Groups } from "./ip.js";
 export { NetpermError, formatError, NETPERM_ERROR_CODES } from "./errors.js";
 export type { NetpermErrorCode, NetpermErrorDetails } from "./errors.js";
 export { canonicalName, MAX_NAME_LENGTH, MAX_LABEL_LENGTH } from "./names.js";

@@ -6,6 +6,7 @@
  * more than the 255-byte fields the format allows.
  */
 import { isIP } from "node:net";
+import { ipv6Groups } from "@netperm/core";
 import { readExactly, type SocketReader } from "./reader.js";
 
 export const SOCKS_VERSION = 0x05;
@@ -141,31 +142,10 @@ export function encodeAddress(host: string, port: number): Buffer {
   return out;
 }
 
+/** Sixteen bytes of an IPv6 address (any valid spelling; a zone id is dropped). */
 function ipv6ToBytes(text: string): Buffer {
-  const bare = text.split("%")[0]!;
-  let head = bare;
-  let tail = "";
-  const gap = bare.indexOf("::");
-  if (gap >= 0) {
-    head = bare.slice(0, gap);
-    tail = bare.slice(gap + 2);
-  }
-  const toGroups = (s: string): number[] => {
-    if (s === "") return [];
-    const parts = s.split(":");
-    const last = parts[parts.length - 1]!;
-    if (last.includes(".")) {
-      parts.pop();
-      const [a, b, c, d] = last.split(".").map(Number) as [number, number, number, number];
-      return [...parts.map((x) => parseInt(x, 16)), (a << 8) | b, (c << 8) | d];
-    }
-    return parts.map((x) => parseInt(x, 16));
-  };
-  const h = toGroups(head);
-  const t = toGroups(tail);
-  const groups = [...h, ...new Array<number>(8 - h.length - t.length).fill(0), ...t];
   const out = Buffer.alloc(16);
-  groups.forEach((g, i) => out.writeUInt16BE(g, i * 2));
+  ipv6Groups(text.split("%")[0]!).forEach((g, i) => out.writeUInt16BE(g, i * 2));
   return out;
 }
 
