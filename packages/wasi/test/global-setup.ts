@@ -6,9 +6,11 @@
 import { readFile } from "node:fs/promises";
 import { transpileComponent } from "../src/transpile.js";
 import { buildGuests } from "./guests/build.js";
+import { buildFetchGuest } from "./guests/build-fetch.js";
 import { transpileCache } from "./helpers/cache.js";
 
 export default async function setup(): Promise<void> {
   const guests = await buildGuests();
-  for (const file of Object.values(guests)) await transpileComponent(await readFile(file), { cacheDir: transpileCache });
+  const fetchGuest = await buildFetchGuest();
+  for (const file of [...Object.values(guests), fetchGuest]) await transpileComponent(await readFile(file), { cacheDir: transpileCache });
 }

@@ -1,8 +1,8 @@
 /**
  * wasi:http/outgoing-handler under the guard, driven from the host side with
  * the shim's genuine request objects (the call a componentize-js guest's
- * fetch() makes; componentize-js cannot build here, see the README). The
- * server runs in a worker: the shim blocks this thread while it waits.
+ * fetch() makes; fetch.test.ts runs such a guest). The server runs in a
+ * worker: the shim blocks this thread while it waits.
  */
 import { http } from "@bytecodealliance/preview2-shim";
 import { parsePolicy } from "@netperm/core";

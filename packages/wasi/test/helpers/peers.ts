@@ -43,7 +43,16 @@ if (cfg.kind === "tcp-server") {
   server.listen({ host: cfg.host, port: cfg.port, ipv6Only: cfg.host.includes(":") }, () => parentPort.postMessage({ kind: "ready", port: server.address().port }));
   server.on("error", (e) => parentPort.postMessage({ kind: "error", error: e.code }));
 } else if (cfg.kind === "http-server") {
-  server = require("node:http").createServer((req, res) => { seen.connections++; seen.data.push(req.method + " " + req.url + " host=" + req.headers.host); res.end("ok"); });
+  server = require("node:http").createServer((req, res) => {
+    const chunks = [];
+    req.on("data", (c) => chunks.push(c));
+    req.on("end", () => {
+      const body = Buffer.concat(chunks).toString();
+      seen.data.push(req.method + " " + req.url + " host=" + req.headers.host + (body ? " body=" + body : ""));
+      res.end("ok");
+    });
+  });
+  server.on("connection", (sock) => { seen.connections++; seen.peers.push(sock.remoteAddress + ":" + sock.remotePort); });
   server.listen({ host: cfg.host, port: cfg.port }, () => parentPort.postMessage({ kind: "ready", port: server.address().port }));
 } else if (cfg.kind === "udp-server") {
   server = dgram.createSocket(cfg.host.includes(":") ? "udp6" : "udp4");
@@ -116,7 +125,7 @@ export function tcpServer(host = "127.0.0.1", port = 0, prefix = ""): Promise<Pe
   return start({ kind: "tcp-server", host, port, prefix });
 }
 
-/** An HTTP server answering 200 "ok" to every request. */
+/** An HTTP server answering 200 "ok" to every request; it counts TCP connections, and `data` holds `METHOD /path host=HOST[ body=BODY]` per request. */
 export function httpServer(host = "127.0.0.1", port = 0): Promise<Peer> {
   return start({ kind: "http-server", host, port });
 }
