@@ -32,6 +32,12 @@ export interface CompiledPolicy {
    * Decides one operation (DESIGN §3). Never throws: invalid input is a
    * denied decision with reason `invalid-input`.
    *
+   * The common decisions (allowed or denied by a rule matching the
+   * operation, no rule) make `rule` and `message` when they are first read,
+   * so a decision whose `allowed` alone is read costs no string: they are
+   * getters, and `JSON.stringify`, `util.inspect` and `decisionValue(d)`
+   * give the whole value. Spread or compare `decisionValue(d)`, not `d`.
+   *
    * @param table the session's resolution table: an address matches a name
    *   rule only when a lookup that the table remembers gave it for a matching name.
    * @example compile(policy).decide({ op: "connect", protocol: "tcp", host: "example.com", port: 80 })

@@ -10,7 +10,7 @@ import { bucketOf, RESOLVE, type Bucket, type Compiled } from "./compile.js";
 import { endpointText, invalidDecision, toDecision, type Subject, type Verdict } from "./decision-text.js";
 import { addressText, readAddress, readHost, type AddressKey, type HostKey } from "./host-key.js";
 import { visitName } from "./name-index.js";
-import { allowedEndpoint, allowedName, deniedEndpoint, deniedName, noRuleEndpoint, noRuleName } from "./decision-cache.js";
+import { EndpointDecision, NameDecision, NO_ALLOW_RULE, NO_MATCH } from "./decision-cache.js";
 import { findInterval, indexOfPriority, NONE, UNMAPPED, type TableVisitor } from "./port-set.js";
 import type { ResolutionTable } from "./resolution-table.js";
 import type { Decision, Family, Operation, Rule } from "./types.js";
@@ -200,15 +200,13 @@ function commonDecision(c: Compiled, bucket: Bucket, op: Operation, text: string
     }
   }
   if (deny === NONE && allow !== NONE && allow < UNMAPPED) return undefined;
-  if (op.op === "resolve") {
-    if (deny !== NONE) return deniedName(text, c.cache.words, c.cache.of(deny, false));
-    if (allow !== NONE) return allowedName(text, c.cache.words, c.cache.of(allow - UNMAPPED, true));
-    return noRuleName(text, bucket.words, bucket.allows === 0);
-  }
-  const { op: kind, protocol } = op;
-  if (deny !== NONE) return deniedEndpoint(kind, protocol, text, port!, c.cache.words, c.cache.of(deny, false));
-  if (allow !== NONE) return allowedEndpoint(kind, protocol, text, port!, c.cache.words, c.cache.of(allow - UNMAPPED, true));
-  return noRuleEndpoint(kind, protocol, text, port!, bucket.words, bucket.allows === 0);
+  const index = deny !== NONE ? deny : allow !== NONE ? allow - UNMAPPED : bucket.allows === 0 ? NO_ALLOW_RULE : NO_MATCH;
+  const reason = deny !== NONE ? "denied-by-rule" : allow !== NONE ? "allowed" : "no-rule";
+  const allowed = deny === NONE && allow !== NONE;
+  const source = index >= 0 ? c.cache : bucket.words;
+  // A getter that gives undefined stands for an absent `rule` (its JSON has none).
+  if (op.op === "resolve") return new NameDecision(allowed, text, reason, source, index) as Decision;
+  return new EndpointDecision(allowed, op.op, op.protocol, text, port!, reason, source, index) as Decision;
 }
 
 /** Decides one operation; see `CompiledPolicy.decide`. Never throws. */

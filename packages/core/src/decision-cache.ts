@@ -1,36 +1,31 @@
 /**
- * The parts of a decision that depend only on its deciding rule (the `rule`
- * value `{ flag, index, source }` and the "allowed by" / "denied by"
- * messages) and on its bucket ("no --allow-outbound rule for tcp"). The
- * common decisions (allowed without a mapping or a family, denied by a rule,
- * no rule) are made here with exactly the words `toDecision` writes (a
- * property test holds the two together); every other decision is left to
- * `toDecision`.
+ * The common decisions (allowed by a rule without mapping or family, denied
+ * by a rule matching the operation itself, no rule) as small objects whose
+ * `rule` and `message` are made when first read. Deciding then touches no
+ * per-rule memory: at 100k rules that memory is cold, and reading a rule's
+ * source and building its message cost as much as the lookup itself.
+ *
+ * Every other decision (mappings, families, not-resolved, invalid input) is
+ * a plain object from `toDecision`. Either kind reads, prints
+ * (`JSON.stringify`, `util.inspect`) and spreads (`decisionValue`) as the
+ * same value, field for field and word for word (a property test holds them
+ * to the reference decider's).
  */
 import { endpointText } from "./decision-text.js";
-import type { Decision, DecidingRule, OperationKind, Protocol, Rule } from "./types.js";
+import type { Decision, DecidingRule, OperationKind, Protocol, Reason, Rule } from "./types.js";
 
 /**
  * The rule value of each rule that decided something, frozen and made on
- * first use (one pointer per rule and one small object per deciding rule;
- * the messages are not kept, so the memory a policy holds grows little as it
- * decides). `of` also writes the rule's message into `words`, a small array
- * reused by every decision: the rule value, then its "allowed by" or
- * "denied by" message (a rule is either an allow or a deny rule).
+ * first use (one pointer per rule and one small object per deciding rule),
+ * so every decision of a rule shares one `rule` object.
  */
 export class DecisionCache {
-  /** The rule value and message of the last `of`. */
-  readonly words: (DecidingRule | string | undefined)[] = [undefined, undefined, undefined];
   private readonly values: (DecidingRule | undefined)[] = [];
 
   constructor(private readonly rules: readonly Rule[]) {}
 
-  /**
-   * Writes the words of the rule at policy position `index` into `words`
-   * (the "allowed by" message at 1 when `allowed`, else "denied by" at 2);
-   * returns where they start.
-   */
-  of(index: number, allowed: boolean): number {
+  /** The rule value of the rule at policy position `index`. */
+  of(index: number): DecidingRule {
     let value = index < this.values.length ? this.values[index] : undefined;
     if (value === undefined) {
       const source = this.rules[index]!.source;
@@ -39,15 +34,9 @@ export class DecisionCache {
       while (this.values.length <= index) this.values.push(undefined);
       this.values[index] = value;
     }
-    this.words[0] = value;
-    if (allowed) this.words[1] = `allowed by ${value.flag}`;
-    else this.words[2] = `denied by ${value.flag}`;
-    return 0;
+    return value;
   }
 }
-
-/** The words of the deciding rule: `words` and where its entries start. */
-type Words = readonly (DecidingRule | string | undefined)[];
 
 /** The words of a bucket: "no --allow-outbound rule for tcp" and the like. */
 export interface BucketWords {
@@ -63,33 +52,119 @@ export function bucketWords(flag: string, protocol: Protocol | undefined): Bucke
   return { none: `no ${kind}`, noMatch: `no ${kind} matches ` };
 }
 
-/** An allowed decision on a connect, bind or send, without mapping or family. */
-export function allowedEndpoint(op: OperationKind, protocol: Protocol, host: string, port: number, w: Words, at: number): Decision {
-  return { allowed: true, op, protocol, host, port, rule: w[at] as DecidingRule, reason: "allowed", message: w[at + 1] as string };
+const inspect = Symbol.for("nodejs.util.inspect.custom");
+
+/**
+ * `rule` and `message` of a common decision, made on first read (the
+ * message is kept). `index` is the deciding rule's policy position, or -1
+ * when no rule decided: then the bucket's `words` make the message (`none`:
+ * the bucket has no allow rule at all).
+ */
+abstract class CommonDecision {
+  abstract readonly allowed: boolean;
+  abstract readonly host: string;
+  readonly #cache: DecisionCache | BucketWords;
+  readonly #index: number;
+  #message: string | undefined = undefined;
+
+  constructor(cache: DecisionCache | BucketWords, index: number) {
+    this.#cache = cache;
+    this.#index = index;
+  }
+
+  /** The rule that decided; undefined when no rule did. */
+  get rule(): DecidingRule | undefined {
+    return this.#index < 0 ? undefined : (this.#cache as DecisionCache).of(this.#index);
+  }
+
+  /** "allowed by --allow-…", "denied by --deny-…" or "no --allow-… rule … matches host:port". */
+  get message(): string {
+    if (this.#message !== undefined) return this.#message;
+    const i = this.#index;
+    let m: string;
+    if (i >= 0) m = `${this.allowed ? "allowed" : "denied"} by ${(this.#cache as DecisionCache).of(i).flag}`;
+    else {
+      const words = this.#cache as BucketWords;
+      m = i === NO_ALLOW_RULE ? words.none : words.noMatch + this.endpoint();
+    }
+    this.#message = m;
+    return m;
+  }
+
+  /** `host:port` (or the name) for "no … matches". */
+  protected abstract endpoint(): string;
+
+  /** The decision as a plain object, keys in the documented order: what `JSON.stringify` writes. */
+  abstract toJSON(): Decision;
+
+  [inspect](): Decision {
+    return this.toJSON();
+  }
 }
 
-/** A connect, bind or send denied by a rule matching the operation itself. */
-export function deniedEndpoint(op: OperationKind, protocol: Protocol, host: string, port: number, w: Words, at: number): Decision {
-  return { allowed: false, op, protocol, host, port, rule: w[at] as DecidingRule, reason: "denied-by-rule", message: w[at + 2] as string };
+/** `index` of a decision no rule matched. */
+export const NO_MATCH = -1;
+/** `index` of a decision in a bucket with no allow rule at all. */
+export const NO_ALLOW_RULE = -2;
+
+/**
+ * A common decision on a connect, bind or send: decided by the rule at
+ * `index` of `cache`, or (`NO_MATCH`, `NO_ALLOW_RULE`) by none, in a bucket
+ * with words `cache`.
+ */
+export class EndpointDecision extends CommonDecision {
+  constructor(
+    readonly allowed: boolean,
+    readonly op: OperationKind,
+    readonly protocol: Protocol,
+    readonly host: string,
+    readonly port: number,
+    readonly reason: Reason,
+    cache: DecisionCache | BucketWords,
+    index: number,
+  ) {
+    super(cache, index);
+  }
+
+  protected endpoint(): string {
+    return endpointText(this.host, this.port);
+  }
+
+  toJSON(): Decision {
+    const { allowed, op, protocol, host, port, rule, reason, message } = this;
+    return rule === undefined ? { allowed, op, protocol, host, port, reason, message } : { allowed, op, protocol, host, port, rule, reason, message };
+  }
 }
 
-/** A connect, bind or send that no rule matches. */
-export function noRuleEndpoint(op: OperationKind, protocol: Protocol, host: string, port: number, b: BucketWords, none: boolean): Decision {
-  const message = none ? b.none : b.noMatch + endpointText(host, port);
-  return { allowed: false, op, protocol, host, port, reason: "no-rule", message };
+/** A common decision on a resolve; see `EndpointDecision`. */
+export class NameDecision extends CommonDecision {
+  readonly op = "resolve" as const;
+
+  constructor(
+    readonly allowed: boolean,
+    readonly host: string,
+    readonly reason: Reason,
+    cache: DecisionCache | BucketWords,
+    index: number,
+  ) {
+    super(cache, index);
+  }
+
+  protected endpoint(): string {
+    return endpointText(this.host, undefined);
+  }
+
+  toJSON(): Decision {
+    const { allowed, op, host, rule, reason, message } = this;
+    return rule === undefined ? { allowed, op, host, reason, message } : { allowed, op, host, rule, reason, message };
+  }
 }
 
-/** An allowed resolve, without mapping or family. */
-export function allowedName(host: string, w: Words, at: number): Decision {
-  return { allowed: true, op: "resolve", host, rule: w[at] as DecidingRule, reason: "allowed", message: w[at + 1] as string };
-}
-
-/** A resolve denied by a rule. */
-export function deniedName(host: string, w: Words, at: number): Decision {
-  return { allowed: false, op: "resolve", host, rule: w[at] as DecidingRule, reason: "denied-by-rule", message: w[at + 2] as string };
-}
-
-/** A resolve that no rule matches. */
-export function noRuleName(host: string, b: BucketWords, none: boolean): Decision {
-  return { allowed: false, op: "resolve", host, reason: "no-rule", message: none ? b.none : b.noMatch + endpointText(host, undefined) };
+/**
+ * A decision as a plain object with every field its own: a common decision's
+ * `toJSON()`, any other decision as it is. For code that spreads, clones or
+ * compares decisions by their own keys.
+ */
+export function decisionValue(d: Decision): Decision {
+  return d instanceof CommonDecision ? d.toJSON() : d;
 }

@@ -13,6 +13,7 @@ export { format, formatRule, formatRuleValue } from "./format.js";
 // End grammar.
 // Decisions: compile, resolution table, mapper.
 export { compile } from "./compile.js";
+export { decisionValue } from "./decision-cache.js";
 export type { CompileOptions, CompiledPolicy } from "./compile.js";
 export { ResolutionTable } from "./resolution-table.js";
 export type { Clock, ResolutionTableOptions } from "./resolution-table.js";

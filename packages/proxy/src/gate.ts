@@ -6,7 +6,7 @@
  * the name, resolves it itself, and connects only to answers that also pass
  * every deny rule and the family restriction).
  */
-import { parseIp, type CompiledPolicy, type Decision, type Protocol, type ResolutionTable } from "@netperm/core";
+import { decisionValue, parseIp, type CompiledPolicy, type Decision, type Protocol, type ResolutionTable } from "@netperm/core";
 
 /** Looks a name up; returns IP texts (any spelling). Throwing means "did not resolve". */
 export type Resolver = (name: string) => Promise<readonly string[]>;
@@ -70,7 +70,7 @@ export function createGate(compiled: CompiledPolicy, table: ResolutionTable, res
     }
     if (answers === undefined || answers.list.length === 0) {
       const message = `${name} did not resolve to a usable address`;
-      return { allowed: false, kind: "unresolved", decision: { ...first, allowed: false, reason: "not-resolved", message } };
+      return { allowed: false, kind: "unresolved", decision: { ...decisionValue(first), allowed: false, reason: "not-resolved", message } };
     }
     table.record(name, answers.list);
     const endpoints: Endpoint[] = [];
@@ -81,7 +81,7 @@ export function createGate(compiled: CompiledPolicy, table: ResolutionTable, res
       else refusal ??= d;
     }
     if (endpoints.length === 0) {
-      return { allowed: false, kind: "denied", decision: refusal ?? { ...first, allowed: false, reason: "not-resolved" } };
+      return { allowed: false, kind: "denied", decision: refusal ?? { ...decisionValue(first), allowed: false, reason: "not-resolved", message: `no answer for ${name} is allowed` } };
     }
     return { allowed: true, decision: first, endpoints };
   };

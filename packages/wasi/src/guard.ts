@@ -3,7 +3,7 @@
  * lookups fill, and the audit sink. Every check of the guarded host goes
  * through `decide`, which never throws: any failure inside becomes a denial.
  */
-import { compile, ResolutionTable, type CompileOptions, type CompiledPolicy, type Decision, type Operation, type Policy } from "@netperm/core";
+import { compile, decisionValue, ResolutionTable, type CompileOptions, type CompiledPolicy, type Decision, type Operation, type Policy } from "@netperm/core";
 
 /** One audit line: the decision object plus when it was made (ISO 8601). */
 export type AuditEntry = Decision & { readonly time: string };
@@ -38,7 +38,7 @@ export class Guard {
     }
     if (this.#audit) {
       try {
-        this.#audit({ ...decision, time: new Date().toISOString() });
+        this.#audit({ ...decisionValue(decision), time: new Date().toISOString() });
       } catch (error) {
         return failClosed(op, `audit failed: ${error instanceof Error ? error.message : String(error)}`);
       }
