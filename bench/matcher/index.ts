@@ -17,6 +17,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { settledMemory } from "./harness.js";
+import { dependentLoads, type LoadLatency } from "./memory-latency.js";
 import { markdown, sizeLabel, targets } from "./report.js";
 import { runSize, type Budgets, type SizeResult } from "./suite.js";
 
@@ -73,10 +74,12 @@ function main(): void {
   const started = Date.now();
   const loadBefore = Number(loadavg()[0]!.toFixed(2));
   const results: SizeResult[] = [];
+  process.stderr.write("  memory: one dependent load at random in 256 KiB .. 256 MiB\n");
+  const loads: LoadLatency[] = dependentLoads();
   for (const size of sizes) results.push(runSize(size, seed, budgets));
   const goals = targets(results);
-  const info = machine();
-  const text = markdown(results, goals);
+  const info: Record<string, unknown> = { ...machine(), dependentLoadNs: loads };
+  const text = markdown(results, goals, loads);
   process.stdout.write(
     `## netperm matcher benchmark\n\n${info["node"]}, ${info["cpuCount"]} x ${info["cpuModel"]}, load average ${loadBefore} before / ${info["loadAverage1m"]} after, seed ${seed}, sizes ${sizes.map(sizeLabel).join(", ")}` +
       `${values.quick ? " (quick)" : ""}, ${((Date.now() - started) / 1000).toFixed(0)} s, commit ${git.commit ?? "?"}` +

@@ -26,13 +26,21 @@ const AIMED = 0.75;
  *
  * @example stream(generateMixed(1000, 1), "name", 7)[0] // { op: "connect", protocol: "tcp", host: "api12.web.org3.io", port: 443 }
  */
-export function stream(policy: GeneratedPolicy, kind: Exclude<StreamKind, "table">, seed: number, size: number, length = STREAM_LENGTH): Operation[] {
+export function stream(
+  policy: GeneratedPolicy,
+  kind: Exclude<StreamKind, "table">,
+  seed: number,
+  size: number,
+  length = STREAM_LENGTH,
+  popularity: Popularity = "uniform",
+): Operation[] {
   const r = new Random(seed);
   const what: Target["what"] = kind === "address" ? "address" : "name";
   const aimed = policy.targets.filter((t) => t.what === what);
+  const pickAimed = popularity === "uniform" ? () => r.pick(aimed) : zipfPicker(aimed, r);
   const ops: Operation[] = [];
   for (let i = 0; i < length; i++) {
-    const target = aimed.length > 0 && r.chance(AIMED) ? r.pick(aimed) : undefined;
+    const target = aimed.length > 0 && r.chance(AIMED) ? pickAimed() : undefined;
     const host = target?.host ?? (what === "name" ? strayName(r, size) : strayAddress(r));
     if (kind === "resolve") {
       ops.push({ op: "resolve", host });
@@ -42,6 +50,38 @@ export function stream(policy: GeneratedPolicy, kind: Exclude<StreamKind, "table
     ops.push({ op: "connect", protocol: "tcp", host, port });
   }
   return ops;
+}
+
+/**
+ * How the aimed operations choose their rule: `uniform` (every rule as likely:
+ * each decision goes to a cold part of a big policy, so it measures the
+ * machine's memory latency as much as the matcher), or `zipf` (the rule of
+ * rank k, in a seeded random order, with probability proportional to 1/k:
+ * a few destinations take most connections, as in real traffic).
+ */
+export type Popularity = "uniform" | "zipf";
+
+/** Draws from `list` with Zipf(1) weights over a seeded shuffle of it. */
+function zipfPicker<T>(list: readonly T[], r: Random): () => T {
+  const order = list.slice();
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = r.below(i + 1);
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  const cumulative = new Float64Array(order.length);
+  let total = 0;
+  for (let k = 0; k < order.length; k++) cumulative[k] = total += 1 / (k + 1);
+  return () => {
+    const x = (r.next() / 4294967296) * total;
+    let lo = 0;
+    let hi = order.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (cumulative[mid]! <= x) lo = mid + 1;
+      else hi = mid;
+    }
+    return order[lo]!;
+  };
 }
 
 /** Names a session has resolved at most: the resolution table's default bound. */

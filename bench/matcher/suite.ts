@@ -192,6 +192,11 @@ function mixedStreams(mixed: Built, generated: GeneratedPolicy, size: number, se
     const ops = stream(generated, kind, seed * 31 + i, size);
     streams.push(streamResult(kind, compiled, mixed.policy, ops, budgets));
   }
+  for (const [i, kind] of (["name", "address"] as const).entries()) {
+    progress(`${size} rules: ${kind} decisions, Zipf popularity`);
+    const ops = stream(generated, kind, seed * 31 + 20 + i, size, undefined, "zipf");
+    streams.push(streamResult(`${kind} (zipf)`, compiled, mixed.policy, ops, budgets));
+  }
   progress(`${size} rules: address decisions through a resolution table`);
   const session = tableStream(generated, seed * 31 + 7);
   streams.push(streamResult("table", compiled, mixed.policy, session.ops, budgets, session.table));
