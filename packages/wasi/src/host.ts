@@ -17,7 +17,10 @@ import { guardedSockets } from "./sockets.js";
 import { transpileComponent } from "./transpile.js";
 
 export interface HostOptions extends GuardOptions {
-  /** The guest's environment variables (default: none). */
+  /**
+   * The guest's environment variables (default: none). The host's own are
+   * never passed through, nor its working directory: `initial-cwd` is none.
+   */
   readonly env?: Readonly<Record<string, string>>;
   /** The guest's arguments, the program name first (default: `["main"]`). */
   readonly args?: readonly string[];
@@ -34,8 +37,9 @@ export interface Host {
 
 /**
  * A fresh host for one instance: guarded sockets and HTTP, the given env,
- * args and preopens, and a `wasi:cli/exit` that throws `GuestExit` rather
- * than ending the process.
+ * args and preopens (all per instance: the shim's process-wide defaults are
+ * not used), no initial working directory, and a `wasi:cli/exit` that
+ * throws `GuestExit` rather than ending the process.
  */
 export function createHost(policy: Policy | CompiledPolicy, options: HostOptions = {}): Host {
   const guard = new Guard(policy, options);
@@ -47,8 +51,10 @@ export function createHost(policy: Policy | CompiledPolicy, options: HostOptions
       throw new GuestExit(code);
     },
   };
+  // The shim's `initial-cwd` answers the host process's cwd even in a sandbox; like wasmtime, answer none.
+  const environment = { ...cli.environment, initialCwd: (): string | undefined => undefined };
   const shim = new WASIShim({
-    cli: { ...cli, exit },
+    cli: { ...cli, exit, environment },
     sockets: guardedSockets(guard),
     http: guardedHttp(guard),
     sandbox: {
