@@ -4,11 +4,16 @@
  * through `main` with captured streams for fast tests.
  */
 import { execFile } from "node:child_process";
+import { createRequire } from "node:module";
 import { resolve } from "node:path";
 import { PassThrough } from "node:stream";
+import { pathToFileURL } from "node:url";
 import { main } from "../src/main.js";
 
 export const cliDir: string = resolve(import.meta.dirname, "..");
+
+/** tsx's loader by URL: `--import tsx` would resolve from the child's cwd, which may be outside the repo. */
+const tsx: string = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
 
 export interface CliResult {
   readonly code: number;
@@ -21,7 +26,7 @@ export function spawnCli(args: readonly string[], options: { env?: Record<string
   return new Promise((done) => {
     execFile(
       process.execPath,
-      ["--conditions=@netperm/source", "--import", "tsx", resolve(cliDir, "src/bin.ts"), ...args],
+      ["--conditions=@netperm/source", "--import", tsx, resolve(cliDir, "src/bin.ts"), ...args],
       { cwd: options.cwd ?? cliDir, env: { ...process.env, NO_COLOR: "1", ...options.env } },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === "number" ? error.code : 2) : 0;

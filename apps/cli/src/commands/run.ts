@@ -1,10 +1,11 @@
 /**
  * `netperm run [policy flags] app.wasm [-- args]`: runs a WASI preview2
  * command component under the policy. Its sockets, lookups and outgoing
- * HTTP requests are decided by @netperm/wasi; stdio is inherited; the exit
+ * HTTP requests are decided by @netperm/wasi; stdio is inherited; the guest
+ * sees only the variables of `--env` and the directories of `--dir`; the exit
  * code is the guest's (1 when `run` returns an error).
  */
-import { closeSync, openSync, writeSync } from "node:fs";
+import { closeSync, openSync, statSync, writeSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import type { Command, Io } from "../command.js";
 import { readCommandLine } from "../policy-args.js";
@@ -30,7 +31,12 @@ export function readEnv(values: readonly string[], host: Io["env"]): Record<stri
   return env;
 }
 
-/** `--dir=HOST::GUEST` (like wasmtime) or `--dir=DIR` (the same path on both sides). */
+/**
+ * `--dir=HOST::GUEST` (like wasmtime) or `--dir=DIR` (the same path on both
+ * sides). HOST must be an existing directory, checked here: the shim would
+ * otherwise preopen a missing one and the guest see only `no-entry`. A guest
+ * path given twice is refused rather than the first silently dropped.
+ */
 export function readDirs(values: readonly string[], cwd: string): Record<string, string> {
   const preopens: Record<string, string> = {};
   for (const item of values) {
@@ -38,7 +44,17 @@ export function readDirs(values: readonly string[], cwd: string): Record<string,
     const host = sep < 0 ? item : item.slice(0, sep);
     const guest = sep < 0 ? item : item.slice(sep + 2);
     if (host === "" || guest === "") throw new UsageError("NETPERM_USAGE", `--dir needs HOST::GUEST, got '${item}'`);
-    preopens[guest] = resolve(cwd, host);
+    if (Object.hasOwn(preopens, guest)) throw new UsageError("NETPERM_USAGE", `--dir names the guest directory '${guest}' twice`);
+    const path = resolve(cwd, host);
+    let isDirectory: boolean;
+    try {
+      isDirectory = statSync(path).isDirectory();
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new UsageError("NETPERM_USAGE", code === "ENOENT" ? `--dir: no such directory: ${host}` : `--dir: cannot open ${host}: ${code ?? "error"}`);
+    }
+    if (!isDirectory) throw new UsageError("NETPERM_USAGE", `--dir: ${host} is not a directory`);
+    preopens[guest] = path;
   }
   return preopens;
 }
@@ -48,8 +64,8 @@ export const command: Command = {
   summary: "run a WASI preview2 command component with exactly the network it is granted",
   usage: "run [policy flags] [--env=KEY[=VALUE]] [--dir=HOST::GUEST] [--audit=FILE] app.wasm [-- ARGS...]",
   options: [
-    "--env=KEY=VALUE           set a guest environment variable (--env=KEY passes the host's); repeatable",
-    "--dir=HOST::GUEST         preopen host directory HOST as GUEST in the guest (like wasmtime); repeatable",
+    "--env=KEY=VALUE           set a guest environment variable (--env=KEY passes the host's; none by default); repeatable",
+    "--dir=HOST::GUEST         preopen the existing host directory HOST as GUEST (--dir=DIR: the same path); repeatable",
     "--audit=FILE              append one JSON line per decision (the decision object plus time) to FILE",
     "--cache-dir=DIR           where transpiled components are cached (default ~/.cache/netperm/components)",
   ],
