@@ -10,6 +10,7 @@
 import { endsInNumber, intToIpv4, ipv4ToInt, parseIp } from "./ip.js";
 import { fastCanonicalIpv6, textToWords, type Words } from "./ipv6-words.js";
 import { canonicalName } from "./names.js";
+import { foldChar, LABEL_SEED, lastRead, MAX_LABELS } from "./label-hashes.js";
 
 export type HostKey =
   | { readonly kind: "address"; readonly family: "ipv4"; readonly text: string; readonly key: number; readonly zone?: string }
@@ -117,26 +118,45 @@ export function fastName(s: string): string | undefined {
   let len = s.length;
   if (len > 0 && s.charCodeAt(len - 1) === 46) len--;
   if (len === 0 || len > 253) return undefined;
+  const { ends, hashes } = lastRead;
+  // Label hashes for the name trie, made on the way (lower-cased); kept in `lastRead` when the name is.
+  lastRead.name = undefined;
+  let labels = 0;
+  let h = LABEL_SEED;
   let labelStart = 0;
   let lastStart = 0;
   let upper = false;
   for (let i = 0; i <= len; i++) {
     // A table, not comparisons: letters and digits mix, and branches on them mispredict.
-    const k = i === len ? DOT : s.charCodeAt(i) < 128 ? NAME_CHAR[s.charCodeAt(i)]! : BAD;
-    if (k === PLAIN) continue;
+    const c = i === len ? 46 : s.charCodeAt(i);
+    const k = c < 128 ? NAME_CHAR[c]! : BAD;
+    if (k === PLAIN) {
+      h = foldChar(h, c);
+      continue;
+    }
     if (k === DOT) {
       const size = i - labelStart;
       if (size === 0 || size > 63) return undefined;
       if (s.charCodeAt(labelStart) === 45 || s.charCodeAt(i - 1) === 45) return undefined;
       if (size >= 4 && s.charCodeAt(labelStart + 2) === 45 && s.charCodeAt(labelStart + 3) === 45) return undefined;
+      if (labels < MAX_LABELS) {
+        hashes[labels] = h;
+        ends[labels++] = i;
+      }
+      h = LABEL_SEED;
       lastStart = labelStart;
       labelStart = i + 1;
-    } else if (k === UPPER) upper = true;
-    else return undefined;
+    } else if (k === UPPER) {
+      upper = true;
+      h = foldChar(h, c + 32);
+    } else return undefined;
   }
   if (numericLabel(s, lastStart, len)) return undefined;
   const text = len === s.length ? s : s.slice(0, len);
-  return upper ? text.toLowerCase() : text;
+  const name = upper ? text.toLowerCase() : text;
+  lastRead.count = labels;
+  lastRead.name = name;
+  return name;
 }
 
 /** True when `s[from, to)` is a label WHATWG reads as a number: decimal digits, or `0x` and hex digits. */

@@ -15,6 +15,7 @@
  * their labels are compared as the walk passes them. O(length of the name),
  * whatever the number of rules.
  */
+import { hashLabels, labelHash, lastRead, MAX_LABELS, type LabelHashes } from "./label-hashes.js";
 import type { Contribution, PoolBuilder, TableRef, TableVisitor } from "./port-set.js";
 
 /** Numbers per slot: hash, parent slot (-1: top level), name length, name offset, exact off, len, wildcard off, len. */
@@ -23,10 +24,6 @@ const EMPTY = 0;
 /** Set in a slot's length when another node has the same parent, label length and label hash. */
 const AMBIGUOUS = 1 << 16;
 const LENGTH = AMBIGUOUS - 1;
-/** Longest name walked (a canonical name has at most 127 labels). */
-const MAX_LABELS = 128;
-const SEED = 0x811c9dc5 | 0;
-const PRIME = 0x01000193;
 
 export interface NameIndex {
   /** `SLOT` numbers per slot; a slot with name length 0 is empty. */
@@ -123,46 +120,40 @@ function push(map: Map<string, Contribution[]>, key: string, c: Contribution): v
   else list.push(c);
 }
 
-/** Hash of `s[from, to)`, read from the last character to the first (as a lookup reads it). */
-function labelHash(s: string, from: number, to: number): number {
-  let h = SEED;
-  for (let i = to - 1; i >= from; i--) h = Math.imul(h ^ s.charCodeAt(i), PRIME);
-  return h;
-}
-
 const walked = new Int32Array(MAX_LABELS);
+/** Label hashes of a name that was not the last one read. */
+const own: LabelHashes = { name: undefined, count: 0, ends: new Int32Array(MAX_LABELS), hashes: new Int32Array(MAX_LABELS) };
 
 /**
  * Walks `name` from its top label down, comparing hashes and lengths only:
  * fills `walked` with the slots of its suffixes present in the trie,
- * shortest first, and returns how many.
+ * shortest first, and returns how many. The label hashes are those made
+ * when the name was read, when it was the last one read.
  */
 function walk(index: NameIndex, name: string): number {
   const { slots, mask } = index;
+  let labels = lastRead;
+  if (labels.name !== name) {
+    hashLabels(name, own);
+    labels = own;
+  }
+  const { ends, hashes } = labels;
   let parent = -1;
-  let end = name.length;
   let count = 0;
-  while (count < MAX_LABELS) {
-    let h = SEED;
-    let i = end - 1;
-    for (; i >= 0; i--) {
-      const c = name.charCodeAt(i);
-      if (c === 46) break;
-      h = Math.imul(h ^ c, PRIME);
-    }
-    const length = name.length - i - 1;
+  for (let k = labels.count - 1; k >= 0; k--) {
+    const h = hashes[k]!;
+    const start = k === 0 ? 0 : ends[k - 1]! + 1;
+    const length = name.length - start;
     let slot = home(parent, h, mask);
     for (; ; slot = (slot + 1) & mask) {
       const s = slot * SLOT;
       const field = slots[s + 2]!;
       if (field === EMPTY) return count;
       if (slots[s] !== h || slots[s + 1] !== parent || (field & LENGTH) !== length) continue;
-      if ((field & AMBIGUOUS) === 0 || sameLabel(index.chars, slots[s + 3]!, name, i + 1, end)) break;
+      if ((field & AMBIGUOUS) === 0 || sameLabel(index.chars, slots[s + 3]!, name, start, ends[k]!)) break;
     }
     walked[count++] = slot;
-    if (i < 0) return count;
     parent = slot;
-    end = i;
   }
   return count;
 }
