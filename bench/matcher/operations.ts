@@ -49,7 +49,7 @@ export function stream(
     const port = target !== undefined && r.chance(0.85) ? target.port : strayPort(r);
     ops.push({ op: "connect", protocol: "tcp", host, port });
   }
-  return ops;
+  return asReceived(ops);
 }
 
 /**
@@ -84,6 +84,19 @@ function zipfPicker<T>(list: readonly T[], r: Random): () => T {
   };
 }
 
+/**
+ * The operations as an enforcement point receives them: each a fresh object
+ * with its host a flat string allocated beside it, as a host parsed from a
+ * request or decoded from guest memory is. The generator builds hosts by
+ * concatenation (V8 ropes, whose characters sit in another allocation), and
+ * reading such a host costs a dependent load of its own on a stream too big
+ * for the cache: measured at 100k rules, 865-919 ns per name decision
+ * against 531-670 ns for the same stream as received.
+ */
+function asReceived(ops: readonly Operation[]): Operation[] {
+  return JSON.parse(JSON.stringify(ops)) as Operation[];
+}
+
 /** Names a session has resolved at most: the resolution table's default bound. */
 export const TABLE_NAMES = 10_000;
 
@@ -113,5 +126,5 @@ export function tableStream(policy: GeneratedPolicy, seed: number, length = STRE
     const port = answer !== undefined && r.chance(0.85) ? answer.port : strayPort(r);
     ops.push({ op: "connect", protocol: "tcp", host, port });
   }
-  return { table, ops };
+  return { table, ops: asReceived(ops) };
 }
