@@ -6,14 +6,14 @@
  * a hash; a cold one ~15 s on a 2-core machine (wizer pre-initialises the
  * engine in a subprocess).
  */
-import { createHash } from "node:crypto";
 import { existsSync, realpathSync } from "node:fs";
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { cacheRoot } from "./build.js";
+import { sourceHash, storeBuild } from "./guest-cache.js";
 
 const here = import.meta.dirname;
 const sources = join(here, "fetch");
@@ -50,39 +50,24 @@ async function builderVersion(): Promise<string> {
   return `componentize-js@${version};world=${WORLD}`;
 }
 
-async function sourceHash(): Promise<string> {
-  const hash = createHash("sha256").update(await builderVersion());
-  for (const file of (await readdir(sources)).sort()) {
-    if (!/\.(js|wit)$/.test(file)) continue;
-    hash.update(file).update(await readFile(join(sources, file)));
-  }
-  return hash.digest("hex").slice(0, 24);
-}
-
 /** Builds (or finds in the cache) the fetch guest; resolves to its .wasm path. */
 export async function buildFetchGuest(): Promise<string> {
-  const dir = join(cacheRoot, `fetch-${await sourceHash()}`);
+  const dir = join(cacheRoot, `fetch-${await sourceHash(await builderVersion(), [sources])}`);
   const file = join(dir, "fetch.wasm");
   if (existsSync(file)) return file;
 
   const { componentize } = await import("@bytecodealliance/componentize-js");
   const fs = await splicerFilesystem();
   const wit = await mkdtemp(join(tmpdir(), "netperm-fetch-wit-"));
-  const tmp = `${dir}.tmp-${process.pid}`;
   const hadPreopens = fs._getPreopens().length > 0;
   try {
     await copyFile(join(sources, "world.wit"), join(wit, "world.wit"));
     fs._addPreopen(wit, wit);
     const { component } = await componentize({ sourcePath: join(sources, "fetch.js"), witPath: wit, worldName: WORLD });
-    await mkdir(tmp, { recursive: true });
-    await writeFile(join(tmp, "fetch.wasm"), component);
-    await mkdir(cacheRoot, { recursive: true });
-    await rm(dir, { recursive: true, force: true });
-    await rename(tmp, dir);
+    await storeBuild(dir, (tmp) => writeFile(join(tmp, "fetch.wasm"), component));
   } finally {
     if (!hadPreopens) fs._clearPreopens();
     await rm(wit, { recursive: true, force: true });
-    await rm(tmp, { recursive: true, force: true });
   }
   return file;
 }

@@ -4,12 +4,12 @@
  * output under `packages/wasi/.cache/guests/<hash>/` by the SHA-256 of the
  * sources, the WIT and the builder version. A cached build costs a hash.
  */
-import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, readFile, rename, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { sourceHash, storeBuild } from "./guest-cache.js";
 
 const here = import.meta.dirname;
 const BUILDER = "componentize-qjs@0.4.5;sync";
@@ -25,50 +25,35 @@ function witBuiltin(): string {
   return join(dirname(dirname(api)), "lib/wit/builtin/0.2.12");
 }
 
-async function sourceHash(): Promise<string> {
-  const hash = createHash("sha256").update(BUILDER);
-  for (const dir of ["src", "wit"]) {
-    for (const file of (await readdir(join(here, dir))).sort()) {
-      if (!/\.(js|wit)$/.test(file)) continue;
-      hash.update(file).update(await readFile(join(here, dir, file)));
-    }
-  }
-  return hash.digest("hex").slice(0, 24);
-}
-
 /** Builds (or finds in the cache) every guest; resolves to name -> .wasm path. */
 export async function buildGuests(): Promise<Record<GuestName, string>> {
-  const dir = join(cacheRoot, await sourceHash());
+  const dir = join(cacheRoot, await sourceHash(BUILDER, [join(here, "src"), join(here, "wit")]));
   const paths = Object.fromEntries(Object.keys(GUESTS).map((name) => [name, join(dir, `${name}.wasm`)])) as Record<GuestName, string>;
   if (Object.values(paths).every((p) => existsSync(p))) return paths;
 
   const { componentize } = (await import("componentize-qjs")) as typeof import("componentize-qjs");
   const wit = await mkdtemp(join(tmpdir(), "netperm-guest-wit-"));
-  const tmp = `${dir}.tmp-${process.pid}`;
   try {
     await mkdir(join(wit, "deps"), { recursive: true });
     await writeFile(join(wit, "world.wit"), await readFile(join(here, "wit/world.wit")));
     const builtin = witBuiltin();
     for (const pkg of await readdir(builtin)) await symlink(join(builtin, pkg), join(wit, "deps", pkg));
-    await mkdir(tmp, { recursive: true });
-    for (const [name, entry] of Object.entries(GUESTS)) {
-      const jsPath = join(here, entry);
-      const { component } = await componentize({
-        witPath: wit,
-        jsSource: await readFile(jsPath, "utf8"),
-        jsPath,
-        moduleRoot: join(here, "src"),
-        world: name,
-        sync: true,
-      });
-      await writeFile(join(tmp, `${name}.wasm`), component);
-    }
-    await mkdir(cacheRoot, { recursive: true });
-    await rm(dir, { recursive: true, force: true });
-    await rename(tmp, dir);
+    await storeBuild(dir, async (tmp) => {
+      for (const [name, entry] of Object.entries(GUESTS)) {
+        const jsPath = join(here, entry);
+        const { component } = await componentize({
+          witPath: wit,
+          jsSource: await readFile(jsPath, "utf8"),
+          jsPath,
+          moduleRoot: join(here, "src"),
+          world: name,
+          sync: true,
+        });
+        await writeFile(join(tmp, `${name}.wasm`), component);
+      }
+    });
   } finally {
     await rm(wit, { recursive: true, force: true });
-    await rm(tmp, { recursive: true, force: true });
   }
   return paths;
 }
