@@ -56,9 +56,9 @@ const inspect = Symbol.for("nodejs.util.inspect.custom");
 
 /**
  * `rule` and `message` of a common decision, made on first read (the
- * message is kept). `index` is the deciding rule's policy position, or -1
- * when no rule decided: then the bucket's `words` make the message (`none`:
- * the bucket has no allow rule at all).
+ * message is kept). `index` is the deciding rule's policy position, with
+ * its rule values in `cache`; or `NO_MATCH` / `NO_ALLOW_RULE` when no rule
+ * decided, and then `cache` is the bucket's words, which make the message.
  */
 abstract class CommonDecision {
   abstract readonly allowed: boolean;

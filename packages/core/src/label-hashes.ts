@@ -32,7 +32,7 @@ export function foldChar(h: number, c: number): number {
 /** Hash of `s[from, to)`, read from the first character to the last. */
 export function labelHash(s: string, from: number, to: number): number {
   let h = LABEL_SEED;
-  for (let i = from; i < to; i++) h = Math.imul(h ^ s.charCodeAt(i), PRIME);
+  for (let i = from; i < to; i++) h = foldChar(h, s.charCodeAt(i));
   return h;
 }
 
@@ -46,7 +46,7 @@ export function hashLabels(name: string, into: LabelHashes): void {
       into.hashes[count] = h;
       into.ends[count++] = i;
       h = LABEL_SEED;
-    } else h = Math.imul(h ^ c, PRIME);
+    } else h = foldChar(h, c);
   }
   into.count = count;
   into.name = name;

@@ -7,9 +7,10 @@
  * The trie is one open-addressing hash table in an `Int32Array`: a node
  * lives in the slot its edge (parent slot, label hash) hashes to, with its
  * tables beside it, so one probe reads one cache line. The nodes' names
- * (ASCII: names are canonical) sit in one byte buffer. A lookup reads the
- * name once from its last character to its first, allocates nothing, stops
- * at the first label with no node, and confirms the whole path with one
+ * (ASCII: names are canonical) sit in one byte buffer. A lookup takes the
+ * label hashes made while the name was read (`label-hashes.ts`), walks the
+ * labels from the last to the first, allocates nothing, stops at the first
+ * label with no node, and confirms the whole path with one
  * comparison of characters, so a hash collision can never match a wrong
  * name. Siblings whose labels collide are marked when the trie is built, and
  * their labels are compared as the walk passes them. O(length of the name),
