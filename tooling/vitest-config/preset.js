@@ -1,6 +1,9 @@
 // Shared vitest preset: tests run on sources through the @netperm/source
 // export condition, so a test never runs on a stale dist/.
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
+
+const missingPrograms = fileURLToPath(new URL("./missing-programs.js", import.meta.url));
 
 /** @param {import("vitest/config").UserConfig["test"]} [test] */
 export function preset(test = {}) {
@@ -12,6 +15,7 @@ export function preset(test = {}) {
       testTimeout: 20_000,
       hookTimeout: 60_000,
       ...test,
+      globalSetup: [missingPrograms, ...[test.globalSetup ?? []].flat()],
     },
   });
 }

@@ -20,6 +20,9 @@ export type { Clock, ResolutionTableOptions } from "./resolution-table.js";
 export { createMapper } from "./mapper.js";
 export type { Endpoint, Mapper, MapDirection } from "./mapper.js";
 // End decisions.
+// The audit record every enforcement point writes.
+export { auditRecord, auditLine } from "./audit-record.js";
+export type { AuditConnection, AuditContext, AuditRecord, EnforcementPoint, FrontEnd } from "./audit-record.js";
 // Lint and explain.
 export { explain } from "./explain.js";
 export type { Explanation, ExplainOptions, ExplainStep } from "./explain.js";

@@ -1,10 +1,11 @@
-import { describe, expect, it } from "vitest";
+import { expect, it } from "vitest";
+import { describeWhere } from "@netperm/testkit";
 import { exportFlags, expectForm, FORMS } from "../test/forms.js";
-import { nftCheck, nftUnavailable } from "../test/nft-check.js";
+import { nftCheck, nftChecks } from "../test/nft-check.js";
 
 const rules = (text: string) => text.split("\n").map((l) => l.trim()).filter((l) => / (accept|drop)$/.test(l) && !l.startsWith("ct state") && !l.startsWith("icmpv6"));
 
-describe.skipIf(nftUnavailable !== undefined)(`export --format nftables${nftUnavailable ? ` (skipped: ${nftUnavailable})` : ""}`, () => {
+describeWhere([nftChecks], "export --format nftables", () => {
   for (const form of FORMS) {
     it(`${form.nftables === "kept" ? "expresses" : "warns about and leaves out"} ${form.flag}; nft --check accepts it`, () => {
       const { result } = exportFlags([form.flag], "nftables");
