@@ -1,20 +1,26 @@
 /**
  * `netperm proxy` and `netperm exec` as real processes, against loopback
- * servers started here. curl (Debian package `curl`) must be installed: the
- * curl tests fail loudly without it.
+ * servers started here. The tests that drive curl (Debian package `curl`) do
+ * not run, loudly, where it is missing, and fail under NETPERM_REQUIRE_PROGRAMS=1.
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { itWhere, systemProgram } from "@netperm/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cliDir, runCli } from "./run-cli.js";
 
 let origin: Server;
 let port = 0;
+/** The paths the origin was asked for: a denied request must not be among them. */
+const seen: string[] = [];
 beforeAll(async () => {
-  origin = createServer((req, res) => res.end(`hello from ${req.url}\n`));
+  origin = createServer((req, res) => {
+    seen.push(req.url ?? "");
+    res.end(`hello from ${req.url}\n`);
+  });
   await new Promise<void>((r) => origin.listen({ host: "127.0.0.1", port: 0 }, r));
   const a = origin.address();
   port = typeof a === "object" && a !== null ? a.port : 0;
@@ -45,6 +51,8 @@ function exited(child: ChildProcess): Promise<number | null> {
   return new Promise((r) => (child.exitCode !== null ? r(child.exitCode) : child.once("exit", (code) => r(code))));
 }
 
+const curlProgram = systemProgram("curl", "curl");
+
 function curl(args: readonly string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string }> {
   return new Promise((done, fail) => {
     execFile("curl", ["-sS", "--max-time", "30", ...args], { env: { PATH: process.env.PATH ?? "", ...env } }, (error, stdout) => {
@@ -55,7 +63,7 @@ function curl(args: readonly string[], env: Record<string, string> = {}): Promis
 }
 
 describe("netperm proxy", () => {
-  it("serves curl: one request allowed, one denied, both audited; SIGTERM drains and exits 0", async () => {
+  itWhere([curlProgram], "serves curl: one request allowed, one denied, both audited; SIGTERM drains and exits 0", async () => {
     const audit = join(mkdtempSync(join(tmpdir(), "netperm-cli-")), "audit.jsonl");
     const proxy = startCli(["proxy", "--listen=127.0.0.1:0", "--allow-outbound=tcp://localhost", "--deny-outbound=tcp://localhost:1", `--audit=${audit}`]);
     try {
@@ -88,12 +96,13 @@ describe("netperm proxy", () => {
 });
 
 describe("netperm exec", () => {
-  it("points curl at the proxy: allowed gets the page, denied gets 403 (curl -f exits 22, and so does exec)", async () => {
+  itWhere([curlProgram], "points curl at the proxy: allowed gets the page, denied gets 403 (curl -f exits 22, and so does exec)", async () => {
     const ok = await runCli(["exec", "--allow-outbound=tcp://localhost", "--", "curl", "-sS", "-f", `http://localhost:${port}/via-exec`]);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toBe("hello from /via-exec\n");
     const no = await runCli(["exec", "--allow-outbound=tcp://example.com:443", "--", "curl", "-sS", "-f", `http://localhost:${port}/nope`]);
     expect(no.code).toBe(22);
+    expect(seen).not.toContain("/nope");
     expect(no.stderr).toContain(`netperm: denied: http connect localhost:${port}`);
   });
 

@@ -15,6 +15,7 @@
  *
  *   const nft = systemProgram("nft", "nftables");
  *   describeWhere([nft], "nftables in a real kernel", () => { it(...) });
+ *   itWhere([curl], "serves curl", async () => { ... });
  */
 import { appendFileSync } from "node:fs";
 import { accessSync, constants, statSync } from "node:fs";
@@ -89,24 +90,33 @@ export function describeMissing(missing: readonly Requirement[]): string {
  */
 export function describeWhere(requirements: readonly Requirement[], title: string, body: () => void): void {
   const missing = requirements.filter((r) => !r.present);
-  if (missing.length === 0) {
-    describe(title, body);
-    return;
-  }
+  if (missing.length === 0) describe(title, body);
+  else if (requirementsEnforced()) describe(title, () => failing(missing));
+  else describe.skip(reportSkipped(missing, title), body);
+}
+
+/** `it(title, fn)` where every requirement is present; otherwise as `describeWhere`, for one test. */
+export function itWhere(requirements: readonly Requirement[], title: string, fn: () => unknown, timeout?: number): void {
+  const missing = requirements.filter((r) => !r.present);
+  if (missing.length === 0) it(title, fn, timeout);
+  else if (requirementsEnforced()) describe(title, () => failing(missing));
+  else it.skip(reportSkipped(missing, title), fn);
+}
+
+function failing(missing: readonly Requirement[]): void {
+  it(`has what it needs: ${missing.map((r) => r.name).join(", ")}`, () => {
+    throw new Error(`${REQUIRE_ENV} is set and this machine lacks ${describeMissing(missing)}`);
+  });
+}
+
+/** Reports a skipped group (stderr now, the run's summary later); returns its skipped title. */
+function reportSkipped(missing: readonly Requirement[], title: string): string {
   const what = describeMissing(missing);
-  if (requirementsEnforced()) {
-    describe(title, () => {
-      it(`has what it needs: ${missing.map((r) => r.name).join(", ")}`, () => {
-        throw new Error(`${REQUIRE_ENV} is set and this machine lacks ${what}`);
-      });
-    });
-    return;
-  }
   const file = expectFile();
   process.stderr.write(`\n!! netperm: NOT RUN: "${title}"${file ? ` (${file})` : ""}: needs ${what}\n`);
   const log = process.env[MISSING_LOG_ENV];
   if (log) appendFileSync(log, `${JSON.stringify({ title, file, missing: what })}\n`);
-  describe.skip(`${title} [NOT RUN: needs ${missing.map((r) => r.name).join(", ")}]`, body);
+  return `${title} [NOT RUN: needs ${missing.map((r) => r.name).join(", ")}]`;
 }
 
 function expectFile(): string | undefined {
