@@ -2,7 +2,7 @@
 // shows what netperm grants. It serves a tiny "database" on 127.0.0.1:5433,
 // then, as a client, resolves db.internal and connects to db.internal:5432,
 // which netperm maps to 127.0.0.1:5433. Then it tries three things it was
-// not granted. Every step prints what happened.
+// not granted (all on loopback). Every step prints what happened.
 import { getStdout } from "wasi:cli/stdout@0.2.12";
 import { subscribeDuration } from "wasi:clocks/monotonic-clock@0.2.12";
 import { poll } from "wasi:io/poll@0.2.12";
@@ -106,10 +106,13 @@ export const run = {
       });
     }
 
-    attempt("resolve example.com", () => lookup("example.com").length + " addresses");
-    attempt("connect 1.1.1.1:443", () => {
+    // Denied on purpose, and loopback only: localhost resolves on every
+    // machine, and 127.0.0.1:5434 is a port the policy does not grant (the
+    // CLI's test listens there, so a broken guard would be seen reaching it).
+    attempt("resolve localhost", () => lookup("localhost").map((a) => a.val.join(".")).join(", "));
+    attempt("connect 127.0.0.1:5434", () => {
       const s = createTcpSocket("ipv4");
-      s.startConnect(net, v4([1, 1, 1, 1], 443));
+      s.startConnect(net, v4([127, 0, 0, 1], 5434));
       settle(s.subscribe(), () => s.finishConnect());
       return "connected";
     });

@@ -1,5 +1,6 @@
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
+import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { spawnCli } from "./run-cli.js";
@@ -9,6 +10,14 @@ const example = resolve(import.meta.dirname, "../../../examples/hello-db/hello-d
 describe("netperm run", () => {
   it("runs the hello-db example: mapped query allowed, everything else denied, one audit line per decision", async () => {
     const dir = await mkdtemp(join(tmpdir(), "netperm-run-"));
+    // The example's denied connect aims at 127.0.0.1:5434: listen there, so a
+    // guard that let it through would be seen (not merely refused by the kernel).
+    let reached = 0;
+    const trap = createServer((s) => {
+      reached++;
+      s.destroy();
+    });
+    await new Promise<void>((done, fail) => trap.once("error", fail).listen({ host: "127.0.0.1", port: 5434 }, done));
     const audit = join(dir, "audit.jsonl");
     const result = await spawnCli([
       "run",
@@ -17,14 +26,17 @@ describe("netperm run", () => {
       `--audit=${audit}`,
       `--cache-dir=${join(dir, "cache")}`,
       example,
-    ]);
+    ]).finally(() => new Promise((done) => trap.close(done)));
     expect(result.code).toBe(0);
+    expect(reached).toBe(0);
     expect(result.stdout).toContain("allowed  query db.internal:5432: remote-address 127.0.0.1:5432, answer: 1 row for 'SELECT 1'");
-    expect(result.stdout).toContain("denied   resolve example.com: permanent-resolver-failure");
-    expect(result.stdout).toContain("denied   connect 1.1.1.1:443: access-denied");
+    // localhost resolves everywhere: a guard that let the lookup through would print its address.
+    expect(result.stdout).toContain("denied   resolve localhost: permanent-resolver-failure");
+    expect(result.stdout).toContain("denied   connect 127.0.0.1:5434: access-denied");
     const lines = (await readFile(audit, "utf8")).trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.find((l) => l.op === "connect" && l.host === "127.0.0.1")).toMatchObject({ allowed: true, port: 5432, mapped: { port: 5433 } });
-    expect(lines.find((l) => l.host === "1.1.1.1")).toMatchObject({ allowed: false, reason: "no-rule" });
+    expect(lines.find((l) => l.op === "connect" && l.port === 5434)).toMatchObject({ allowed: false, reason: "no-rule", host: "127.0.0.1" });
+    expect(lines.find((l) => l.op === "resolve" && l.host === "localhost")).toMatchObject({ allowed: false, reason: "no-rule" });
     expect(lines.every((l) => typeof l.time === "string")).toBe(true);
   });
 
