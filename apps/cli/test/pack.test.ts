@@ -3,10 +3,11 @@
  * the CLI, `npm install` the tarballs in a fresh project, then import the
  * libraries and run the `netperm` bin from its built files.
  */
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
+import { createServer } from "node:http";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { installPacked, nodeEval } from "@netperm/testkit";
+import { installPacked, itWhere, nodeEval, systemProgram } from "@netperm/testkit";
 import { beforeAll, describe, expect, it } from "vitest";
 
 const run = promisify(execFile);
@@ -52,4 +53,38 @@ describe("packed packages", () => {
     const denied = await run(bin, ["check", "--allow-outbound=tcp://example.com:80", "connect", "tcp://example.com:81"], { cwd: project }).catch((e: { code: number }) => e);
     expect((denied as { code: number }).code).toBe(1);
   });
+
+  it("the installed bin checks the README's example", async () => {
+    const bin = join(project, "node_modules", ".bin", "netperm");
+    const r = await run(bin, ["check", "--allow-outbound=tcp://example.com:80", "connect", "tcp://example.com:80", "--json"], { cwd: project });
+    expect(JSON.parse(r.stdout)).toMatchObject({ allowed: true, op: "connect", host: "example.com", port: 80, rule: { flag: "--allow-outbound=tcp://example.com:80" } });
+  });
+
+  it("the installed bin runs the hello-db example shipped in the package", async () => {
+    const bin = join(project, "node_modules", ".bin", "netperm");
+    const wasm = join(project, "node_modules", "@netperm", "cli", "dist", "examples", "hello-db.wasm");
+    const r = await run(bin, ["run", "--allow-inbound=tcp://localhost:5433", "--allow-outbound=tcp://db.internal->127.0.0.1:5432->5433", `--cache-dir=${join(project, "cache")}`, wasm], { cwd: project });
+    expect(r.stdout).toContain("allowed  query db.internal:5432: remote-address 127.0.0.1:5432, answer: 1 row for 'SELECT 1'");
+    expect(r.stdout).toContain("denied   connect 127.0.0.1:5434: access-denied");
+  }, 120_000);
+
+  itWhere([systemProgram("curl", "curl")], "the installed bin's proxy answers a curl request", async () => {
+    const origin = createServer((req, res) => res.end(`packed ${req.url}\n`));
+    await new Promise<void>((r) => origin.listen({ host: "127.0.0.1", port: 0 }, r));
+    const port = (origin.address() as { port: number }).port;
+    const proxy = spawn(join(project, "node_modules", ".bin", "netperm"), ["proxy", "--listen=127.0.0.1:0", `--allow-outbound=tcp://localhost:${port}`], { cwd: project });
+    try {
+      let out = "";
+      proxy.stdout.on("data", (c: Buffer) => (out += c.toString()));
+      await new Promise<void>((ok, fail) => {
+        proxy.once("exit", (code) => fail(new Error(`proxy exited ${code}`)));
+        const t = setInterval(() => out.includes("\n") && (clearInterval(t), ok()), 25);
+      });
+      const r = await run("curl", ["-sS", "--max-time", "30", "--socks5-hostname", out.trim(), `http://localhost:${port}/hi`]);
+      expect(r.stdout).toBe("packed /hi\n");
+    } finally {
+      proxy.kill("SIGTERM");
+      origin.close();
+    }
+  }, 60_000);
 });
