@@ -7,8 +7,8 @@
  * legal rule form of DESIGN §2, mappings included.
  */
 import fc from "fast-check";
-import { FLAG_KINDS, type FlagKind } from "../src/flags.js";
-import { parsePolicy, parseRule } from "../src/parse.js";
+import { FLAG_KINDS, type FlagKind } from "../src/grammar/flags.js";
+import { parsePolicy, parseRule } from "../src/grammar/parse.js";
 import type { Family, Policy, Rule } from "../src/types.js";
 
 /** Internationalised names with their canonical ASCII form (from the WHATWG URL parser, recorded once). */

@@ -7,12 +7,13 @@
  * It shares with `compile` only the wording of decisions (`decision-text.ts`)
  * and the canonical readers of the grammar (`parseIp`, `canonicalName`).
  */
-import type { CompileOptions } from "../src/compile.js";
-import { endpointText, invalidDecision, toDecision, type Subject, type Verdict } from "../src/decision-text.js";
-import { endsInNumber, ipv6ToHex, isLoopback, parseIp } from "../src/ip.js";
-import { canonicalName } from "../src/names.js";
-import { portInSpec } from "../src/ports.js";
-import type { ResolutionTable } from "../src/resolution-table.js";
+import type { CompileOptions } from "../src/matcher/compile.js";
+import { hostPort } from "../src/enforce/authority.js";
+import { invalidDecision, toDecision, type Subject, type Verdict } from "../src/matcher/decision-text.js";
+import { endsInNumber, ipv6ToHex, isLoopback, parseIp } from "../src/grammar/ip.js";
+import { canonicalName } from "../src/grammar/names.js";
+import { portInSpec } from "../src/grammar/ports.js";
+import type { ResolutionTable } from "../src/matcher/resolution-table.js";
 import type { Decision, Family, HostPattern, IpAddress, Operation, Policy, Rule } from "../src/types.js";
 
 type Host = { kind: "name"; name: string } | { kind: "address"; ip: IpAddress; value: bigint };
@@ -253,7 +254,7 @@ function decideOrThrow(policy: Policy, op: Operation, table: ResolutionTable | u
     }
   }
   if (deny === undefined) return toDecision(subject, policy.rules, mapped);
-  return toDecision(subject, policy.rules, { reason: "denied-by-rule", index: deny, mappedTarget: endpointText(target.host, target.port) });
+  return toDecision(subject, policy.rules, { reason: "denied-by-rule", index: deny, mappedTarget: hostPort(target.host, target.port) });
 }
 
 /** A lookup answered by a mapping: its addresses of the families the name may have. */
