@@ -1,6 +1,6 @@
 // Grammar: errors, names, ports, rules, policies, canonical form.
 export type * from "./types.js";
-export { parseIp, isLoopback, cidrContains, networkAddress, endsInNumber, ipv6Groups } from "./grammar/ip.js";
+export { parseIp, isLoopback, cidrContains, networkAddress, endsInNumber, ipv4ToInt, ipv6Groups } from "./grammar/ip.js";
 export { NetpermError, formatError, NETPERM_ERROR_CODES } from "./grammar/errors.js";
 export type { NetpermErrorCode, NetpermErrorDetails } from "./grammar/errors.js";
 export { canonicalName, MAX_NAME_LENGTH, MAX_LABEL_LENGTH } from "./grammar/names.js";
