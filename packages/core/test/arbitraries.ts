@@ -4,7 +4,7 @@
  * (upper case, trailing dots, every WHATWG IPv4 spelling, IPv6 with and
  * without compression, host bits in CIDRs), always valid, and parsed by
  * `parseRule` into `Rule` values: `ruleArb` and `policyArb` cover every
- * legal rule form of DESIGN §2, mappings included.
+ * legal rule form of docs/design.md, Grammar, mappings included.
  */
 import fc from "fast-check";
 import { FLAG_KINDS, type FlagKind } from "../src/grammar/flags.js";

@@ -1,5 +1,5 @@
 /**
- * Invariants of the matcher (DESIGN §5): range union, wildcard apex, deny
+ * Invariants of the matcher (docs/design.md, Testing): range union, wildcard apex, deny
  * wins in any order, monotonicity, IP spelling equivalence.
  */
 import fc from "fast-check";

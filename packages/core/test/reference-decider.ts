@@ -1,5 +1,5 @@
 /**
- * The reference decider: DESIGN §3 written as plainly as possible. It reads
+ * The reference decider: docs/design.md, Decisions written as plainly as possible. It reads
  * every rule of the policy for every operation, with no index, no fast path
  * and no precomputation. It is the oracle the property tests hold `compile`
  * to, and the baseline the benchmark measures `compile` against.

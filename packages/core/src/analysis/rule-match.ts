@@ -20,13 +20,13 @@ export interface RuleCheck {
   readonly why: readonly string[];
 }
 
-/** Which rules an operation is checked against: `direction` and `protocol` (DESIGN §3). */
+/** Which rules an operation is checked against: `direction` and `protocol` (docs/design.md, Decisions). */
 export function ruleKindFor(op: Operation): { direction: Rule["direction"]; protocol?: Rule["protocol"] } {
   if (op.op === "resolve") return { direction: "resolve" };
   return { direction: op.op === "bind" ? "inbound" : "outbound", protocol: op.protocol };
 }
 
-/** True when an outbound allow rule also grants resolving its host (DESIGN §2). */
+/** True when an outbound allow rule also grants resolving its host (docs/design.md, Grammar). */
 export function impliesResolve(rule: Rule): boolean {
   return (
     rule.effect === "allow" &&

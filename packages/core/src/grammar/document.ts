@@ -1,5 +1,5 @@
 /**
- * The JSON policy document (DESIGN §4):
+ * The JSON policy document (docs/design.md, Grammar):
  * `{ "$schema"?: string, "allow"?: { "outbound"?: [], "inbound"?: [], "resolve"?: [] }, "deny"?: {...} }`.
  * Each string is the value of one flag. Unknown keys, wrong types and
  * non-string rules are refused (NETPERM_DOCUMENT) with the path where they are.

@@ -127,7 +127,7 @@ export class NetpermError extends Error {
 }
 
 /**
- * Prints an error for humans, as DESIGN §2 shows it:
+ * Prints an error for humans, as docs/design.md, Grammar shows it:
  *
  * ```
  * netperm: NETPERM_PORT_RANGE: port range is reversed

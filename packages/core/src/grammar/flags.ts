@@ -1,5 +1,5 @@
 /**
- * The six rule flags (DESIGN §2) and argv-like lists of them:
+ * The six rule flags (docs/design.md, Grammar) and argv-like lists of them:
  * `--allow-outbound=V` or `--allow-outbound V`, for each of
  * `--{allow,deny}-{outbound,inbound,resolve}`.
  */

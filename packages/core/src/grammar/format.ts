@@ -1,5 +1,5 @@
 /**
- * The canonical form of rules and policies (DESIGN §4): canonical names and
+ * The canonical form of rules and policies (docs/design.md, Packages): canonical names and
  * IPs, `tcp://...` for any host on any port, ports left out when `*`, the
  * family suffix, mappings. `parsePolicy(format(p))` equals `p` (apart from
  * `source.flag` and `source.origin`).

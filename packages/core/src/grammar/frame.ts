@@ -1,5 +1,5 @@
 /**
- * The caret frame under a parse error (DESIGN §2): the flag as typed, and a
+ * The caret frame under a parse error (docs/design.md, Grammar): the flag as typed, and a
  * row of carets under the part that is wrong. Offsets count UTF-16 code units
  * of the whole flag (`--allow-outbound=...`), as JavaScript strings do.
  */

@@ -1,5 +1,5 @@
 /**
- * IP addresses in canonical form (DESIGN §2): every IPv4 spelling the WHATWG
+ * IP addresses in canonical form (docs/design.md, Grammar): every IPv4 spelling the WHATWG
  * URL host parser accepts (`127.1`, `0x7f000001`, `2130706433`, `0177.0.0.1`)
  * is one IPv4; IPv4-mapped IPv6 (`::ffff:127.0.0.1`) is that IPv4; a zone id
  * is kept but ignored for matching. The WHATWG parser does the reading; this

@@ -1,5 +1,5 @@
 /**
- * DNS names in canonical form (DESIGN §2): IDNA to ASCII (punycode) through
+ * DNS names in canonical form (docs/design.md, Grammar): IDNA to ASCII (punycode) through
  * the WHATWG URL host parser, lower case, one trailing dot removed. Every
  * label is 1-63 characters of letters, digits, `-` (not first or last) and
  * `_` (as in `_dmarc.example.com`, which DNS and the URL parser allow); the

@@ -113,7 +113,7 @@ describe("parse errors: code, offset, length and message", () => {
 });
 
 describe("the caret frame", () => {
-  it("prints DESIGN §2's example exactly", () => {
+  it("prints docs/design.md, Grammar's example exactly", () => {
     const err = errorOf("allow-outbound", "tcp://*:35999-35000");
     const design = [
       "netperm: NETPERM_PORT_RANGE: port range is reversed",

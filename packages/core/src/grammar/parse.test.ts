@@ -8,7 +8,7 @@ const structure = (rule: Rule): Omit<Rule, "source"> => {
   return rest;
 };
 
-/** Every line of shared/seed/granting-access.md, with the structure it must parse to. */
+/** Every line of docs/seed.md, with the structure it must parse to. */
 const SEED: readonly [string, Omit<Rule, "source">][] = [
   ["--allow-outbound=tcp://example.com:80", { effect: "allow", direction: "outbound", protocol: "tcp", host: { kind: "name", name: "example.com" }, ports: [p(80)] }],
   ["--allow-inbound=tcp://localhost:80", { effect: "allow", direction: "inbound", protocol: "tcp", host: { kind: "localhost" }, ports: [p(80)] }],
@@ -50,7 +50,7 @@ const SEED: readonly [string, Omit<Rule, "source">][] = [
   ],
 ];
 
-describe("the seed grammar (shared/seed/granting-access.md)", () => {
+describe("the seed grammar (docs/seed.md)", () => {
   it.each(SEED)("%s", (flag, expected) => {
     const [rule] = parsePolicy([flag]).rules;
     expect(rule).toBeDefined();

@@ -1,5 +1,5 @@
 /**
- * Reading rules and policies (DESIGN §2). `parseRule` reads one flag value
+ * Reading rules and policies (docs/design.md, Grammar). `parseRule` reads one flag value
  * into a canonical `Rule`; `parsePolicy` reads an argv-like list of flags or
  * a JSON policy document. Every error is a located `NetpermError`. The parser
  * is a single left-to-right pass with `indexOf` and bounded loops: its cost

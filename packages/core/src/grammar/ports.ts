@@ -1,5 +1,5 @@
 /**
- * Ports (DESIGN §2): `*`, a port, or a list of ports and inclusive ranges
+ * Ports (docs/design.md, Grammar): `*`, a port, or a list of ports and inclusive ranges
  * (`21,35000-35999`), each in 0..65535. Port 0 is special only for inbound
  * rules (bind to "any free port"); `*` includes it.
  */

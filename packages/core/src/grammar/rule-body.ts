@@ -1,5 +1,5 @@
 /**
- * The body of one rule (DESIGN §2), after the flag kind is known: an
+ * The body of one rule (docs/design.md, Grammar), after the flag kind is known: an
  * outbound or inbound RULE (`tcp://HOST[->MAPHOST][:PORTS[->MAPPORT]][#FAMILY]`)
  * or a resolve NAMERULE (`NAME[->IP,IP][#FAMILY]`), read left to right with
  * `indexOf` and bounded loops, into canonical parts.

@@ -1,5 +1,5 @@
 /**
- * The host part of a rule (DESIGN §2), read into a canonical `HostPattern`
+ * The host part of a rule (docs/design.md, Grammar), read into a canonical `HostPattern`
  * and printed back: `*`, `localhost`, names, `*.` wildcards, IPv4 in every
  * WHATWG spelling, `[IPv6]` (a zone is accepted and ignored for matching),
  * CIDR blocks, and (inbound only) interface names.

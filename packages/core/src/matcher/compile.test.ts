@@ -1,5 +1,5 @@
 /**
- * The seed (shared/seed/granting-access.md), line by line: what each flag
+ * The seed (docs/seed.md), line by line: what each flag
  * allows and, beside it, the nearest things it does not.
  */
 import { describe, expect, it } from "vitest";

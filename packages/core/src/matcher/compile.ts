@@ -1,6 +1,6 @@
 /**
  * `compile(policy)`: builds, once, the structures that make a decision cheap
- * (DESIGN §4), one bucket per rule kind (outbound tcp, outbound udp, inbound
+ * (docs/design.md, Packages), one bucket per rule kind (outbound tcp, outbound udp, inbound
  * tcp, inbound udp, resolve). Each bucket holds its allow and deny rules in
  * a reversed-label trie for names, sorted CIDR blocks for addresses, and
  * merged port tables under both; `decide.ts` reads them. No decision scans
@@ -29,7 +29,7 @@ export interface CompileOptions {
 export interface CompiledPolicy {
   readonly policy: Policy;
   /**
-   * Decides one operation (DESIGN §3). Never throws: invalid input is a
+   * Decides one operation (docs/design.md, Decisions). Never throws: invalid input is a
    * denied decision with reason `invalid-input`.
    *
    * The common decisions (allowed or denied by a rule matching the
@@ -223,7 +223,7 @@ export function compile(policy: Policy, options: CompileOptions = {}): CompiledP
     const slot = slotOf(rule.effect, rule.family);
     const own = rule.effect === "allow" ? allowPriority(index, mapsIn(rule, resolve)) : index;
     builder.add(rule, { ports: resolve ? "*" : rule.ports, slot, priority: own }, resolve);
-    // An outbound allow rule for a name also grants resolving that name (DESIGN §2).
+    // An outbound allow rule for a name also grants resolving that name (docs/design.md, Grammar).
     if (rule.effect === "allow" && rule.direction === "outbound") {
       const kind = rule.host.kind;
       if (kind === "name" || kind === "wildcard" || kind === "localhost") {

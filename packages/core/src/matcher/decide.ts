@@ -1,5 +1,5 @@
 /**
- * One decision (DESIGN §3) over a compiled policy: read the host once, visit
+ * One decision (docs/design.md, Decisions) over a compiled policy: read the host once, visit
  * the port tables that apply to it (trie nodes for a name; address blocks,
  * interfaces and the names the address was resolved from for an address),
  * keep the best rule per slot, and read the verdict off the six slots.
@@ -81,7 +81,7 @@ function visit(c: Compiled, bucket: Bucket, host: HostKey, names: readonly strin
   return slots;
 }
 
-/** Interface rules: the interfaces are read when such a rule is weighed (DESIGN §2). */
+/** Interface rules: the interfaces are read when such a rule is weighed (docs/design.md, Grammar). */
 function visitInterfaces(c: Compiled, bucket: Bucket, host: AddressKey, slots: Slots): void {
   const all = c.options.interfaces!();
   for (const [name, ref] of bucket.interfaces) {
@@ -260,7 +260,7 @@ function decideOrThrow(c: Compiled, op: Operation, table: ResolutionTable | unde
   if (target === undefined) return toDecision(subject, c.rules, verdict);
   const mapped: Verdict = { ...verdict, mapped: target };
   if (target.host === subject.host && target.port === port) return toDecision(subject, c.rules, mapped);
-  // The mapped target is itself checked against deny rules (DESIGN §3).
+  // The mapped target is itself checked against deny rules (docs/design.md, Decision order).
   const to = readHost(target.host)!;
   const toNames = to.kind === "name" ? NO_NAMES : [...(host.kind === "name" ? [host.name] : names), ...namesOf(to, bucket, table, undefined)];
   const t = visit(c, bucket, to, toNames, target.port);

@@ -1,6 +1,6 @@
 /**
  * Turns what a decider found (a verdict: reason, deciding rule, mapping)
- * into the `Decision` value of DESIGN §3, with its one-sentence message.
+ * into the `Decision` value of docs/design.md, Decisions, with its one-sentence message.
  * Shared by `compile` and by the reference decider in the tests, so both
  * speak the same words; what they decide they each work out alone.
  */

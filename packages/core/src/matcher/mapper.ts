@@ -1,5 +1,5 @@
 /**
- * The mapper (DESIGN §3): translates endpoints between the guest's view and
+ * The mapper (docs/design.md, Mapping): translates endpoints between the guest's view and
  * the host's. `--allow-outbound=tcp://db->127.0.0.5:5432->5433` sends the
  * guest's `db:5432` (or `127.0.0.5:5432`, which the guest got by resolving
  * db) to the host's 127.0.0.5:5433, and shows the guest 127.0.0.5:5432

@@ -1,5 +1,5 @@
 /**
- * The resolution table (DESIGN §3): which names a session's lookups turned
+ * The resolution table (docs/design.md, Resolution table): which names a session's lookups turned
  * into which addresses, and until when. A rule whose host is a name matches
  * an address only through this table, so no address is ever allowed because
  * some other name resolved to it. Entries expire with the DNS TTL (60 s when
