@@ -19,6 +19,15 @@ export { ResolutionTable } from "./matcher/resolution-table.js";
 export type { Clock, ResolutionTableOptions } from "./matcher/resolution-table.js";
 export { createMapper } from "./matcher/mapper.js";
 export type { Endpoint, Mapper, MapDirection } from "./matcher/mapper.js";
+/**
+ * @internal For `@netperm/testkit`'s reference decider, which must word its
+ * decisions as `compile` does; not part of the public API.
+ */
+export { toDecision, invalidDecision } from "./matcher/decision-text.js";
+/** @internal See `toDecision`. */
+export type { Subject as DecisionSubject, Verdict as DecisionVerdict } from "./matcher/decision-text.js";
+/** @internal See `toDecision`. */
+export { ipv6ToHex } from "./grammar/ip.js";
 // End decisions.
 // The enforcement kit: what the WASI host and the proxy do around a decision.
 export { hostPort, bareHost, splitAuthority } from "./enforce/authority.js";
