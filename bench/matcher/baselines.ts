@@ -10,7 +10,7 @@
  */
 import { BlockList } from "node:net";
 import type { Decision, Operation, Policy, ResolutionTable } from "@netperm/core";
-import { referenceDecide } from "../../packages/core/test/reference-decider.js";
+import { referenceDecide } from "@netperm/testkit";
 
 /** A baseline decider: the naive one answers a `Decision`, BlockList a boolean. */
 export type Baseline = (op: Operation) => Decision | boolean;

@@ -16,7 +16,7 @@ import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { parsePolicy } from "@netperm/core";
 // Imported from sources: the bench runs with the @netperm/source condition.
-import { createHost, transpileComponent } from "../../packages/wasi/src/index.js";
+import { createHost, transpileComponent } from "@netperm/wasi";
 import { buildGuests } from "../../packages/wasi/test/guests/build.js";
 
 const { values } = parseArgs({ options: { rounds: { type: "string" }, "per-round": { type: "string" } } });

@@ -26,5 +26,5 @@ export interface Command {
   run(argv: readonly string[], io: Io): Promise<number>;
 }
 
-/** Exit codes, everywhere (DESIGN §4). */
+/** Exit codes, everywhere (docs/design.md, CLI contract). */
 export const EXIT = { ok: 0, denied: 1, usage: 2 } as const;

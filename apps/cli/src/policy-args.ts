@@ -1,6 +1,6 @@
 /**
  * The command line's policy flags, shared by every command: the six rule
- * flags of DESIGN §2 (repeatable, in the order typed, which is policy order)
+ * flags of docs/design.md, Grammar (repeatable, in the order typed, which is policy order)
  * and `--policy FILE` (a JSON policy document). Parsing is node:util
  * parseArgs; the rules themselves are read by @netperm/core.
  */

@@ -1,6 +1,6 @@
 /**
  * The policy model: plain readonly data. A policy is a list of rules, each
- * rule exactly one flag as a user typed it (DESIGN §2), parsed into canonical
+ * rule exactly one flag as a user typed it (docs/design.md, Grammar), parsed into canonical
  * form. Nothing here has behaviour; see `parse.ts`, `compile.ts`.
  */
 
@@ -64,7 +64,7 @@ export interface RuleSource {
 }
 
 /**
- * A rule's mapping (DESIGN §3), allowed on allow rules only.
+ * A rule's mapping (docs/design.md, Decisions), allowed on allow rules only.
  * - resolve `name->ip,ip`: `addresses` answer the lookup without DNS.
  * - outbound `name->ip:5432->5433`: `addresses` holds the one IP the name
  *   resolves to and `port` maps guest port range to host port range.
@@ -95,7 +95,7 @@ export interface Policy {
 }
 
 /**
- * The JSON policy document (DESIGN §4). Each string is the value of one flag
+ * The JSON policy document (docs/design.md, Grammar). Each string is the value of one flag
  * (what follows `=`), e.g. `{ "allow": { "outbound": ["tcp://example.com:80"] } }`.
  */
 export interface PolicyDocument {
@@ -136,7 +136,7 @@ export interface DecidingRule {
   readonly source: string;
 }
 
-/** A decision is a value (DESIGN §3): the same object `check --json` prints and the audit log writes. */
+/** A decision is a value (docs/design.md, Decisions): the same object `check --json` prints and the audit log writes. */
 export interface Decision {
   readonly allowed: boolean;
   readonly op: OperationKind;

@@ -6,9 +6,9 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { compile } from "../src/compile.js";
-import { parsePolicy } from "../src/parse.js";
-import { ResolutionTable } from "../src/resolution-table.js";
+import { compile } from "../src/matcher/compile.js";
+import { parsePolicy } from "../src/grammar/parse.js";
+import { ResolutionTable } from "../src/matcher/resolution-table.js";
 import type { Decision, Operation } from "../src/types.js";
 import { policyArbOf } from "./arbitraries.js";
 import { aimedOperationArb, interfacesArb, operationArb, tableEntriesArb, tableOf, vocabularyOf } from "./operation-arbitraries.js";

@@ -4,11 +4,11 @@
  * (upper case, trailing dots, every WHATWG IPv4 spelling, IPv6 with and
  * without compression, host bits in CIDRs), always valid, and parsed by
  * `parseRule` into `Rule` values: `ruleArb` and `policyArb` cover every
- * legal rule form of DESIGN §2, mappings included.
+ * legal rule form of docs/design.md, Grammar, mappings included.
  */
 import fc from "fast-check";
-import { FLAG_KINDS, type FlagKind } from "../src/flags.js";
-import { parsePolicy, parseRule } from "../src/parse.js";
+import { FLAG_KINDS, type FlagKind } from "../src/grammar/flags.js";
+import { parsePolicy, parseRule } from "../src/grammar/parse.js";
 import type { Family, Policy, Rule } from "../src/types.js";
 
 /** Internationalised names with their canonical ASCII form (from the WHATWG URL parser, recorded once). */

@@ -1,11 +1,11 @@
 /**
- * Invariants of the matcher (DESIGN §5): range union, wildcard apex, deny
+ * Invariants of the matcher (docs/design.md, Testing): range union, wildcard apex, deny
  * wins in any order, monotonicity, IP spelling equivalence.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { compile } from "../src/compile.js";
-import { parsePolicy, parseRule } from "../src/parse.js";
+import { compile } from "../src/matcher/compile.js";
+import { parsePolicy, parseRule } from "../src/grammar/parse.js";
 import type { Decision, Operation, Policy, Rule } from "../src/types.js";
 import { dottedQuad, flagArb, ipv4Spellings, ipv6Spellings, nameArb, policyArbOf, portRangeArb } from "./arbitraries.js";
 import { aimedOperationArb, operationArb, tableEntriesArb, tableOf, vocabularyOf } from "./operation-arbitraries.js";

@@ -6,9 +6,9 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { readAddress } from "../src/host-key.js";
-import { createMapper, type MapDirection } from "../src/mapper.js";
-import { parseRule } from "../src/parse.js";
+import { readAddress } from "../src/matcher/lookup-key.js";
+import { createMapper, type MapDirection } from "../src/matcher/mapper.js";
+import { parseRule } from "../src/grammar/parse.js";
 import type { Policy, Protocol, Rule } from "../src/types.js";
 import { flagArb } from "./arbitraries.js";
 import { addressTextArb, vocabularyOf } from "./operation-arbitraries.js";

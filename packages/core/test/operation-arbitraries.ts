@@ -6,10 +6,10 @@
  * random operations hit, graze and miss the rules.
  */
 import fc from "fast-check";
-import { ipv4Range, ipv6Range } from "../src/address-index.js";
-import type { CompileOptions } from "../src/compile.js";
-import { hexToIpv6, intToIpv4 } from "../src/ip.js";
-import { ResolutionTable } from "../src/resolution-table.js";
+import { ipv4Range, ipv6Range } from "../src/matcher/address-blocks.js";
+import type { CompileOptions } from "../src/matcher/compile.js";
+import { hexToIpv6, intToIpv4 } from "../src/grammar/ip.js";
+import { ResolutionTable } from "../src/matcher/resolution-table.js";
 import type { Operation, Policy, Protocol, Rule } from "../src/types.js";
 import { ipv4Spellings } from "./arbitraries.js";
 

@@ -4,7 +4,7 @@
  * port-range arithmetic (intersection, subtraction, merging). Blocks are
  * compared as BigInt intervals so IPv4 and IPv6 share one code path.
  */
-import type { Family, HostPattern, PortRange, PortSpec, Rule } from "@netperm/core";
+import { ipv4ToInt, ipv6Groups, mergeRanges, type Family, type HostPattern, type PortRange, type PortSpec, type Rule } from "@netperm/core";
 
 /** One CIDR block: canonical network address text and prefix length. */
 export interface Block {
@@ -20,27 +20,10 @@ export function blockText(b: Block): string {
 
 const BITS: Record<Family, number> = { ipv4: 32, ipv6: 128 };
 
-function ipv4Value(text: string): bigint {
-  return text.split(".").reduce((n, part) => (n << 8n) | BigInt(Number(part)), 0n);
-}
-
-function ipv6Value(text: string): bigint {
-  const [head = "", tail] = text.split("::");
-  const groups = (s: string): string[] => (s === "" ? [] : s.split(":"));
-  const left = groups(head);
-  const right = tail === undefined ? [] : groups(tail);
-  // A trailing dotted quad (`::ffff:1.2.3.4`-style) counts as two groups.
-  const expand = (list: string[]): bigint[] =>
-    list.flatMap((g) => (g.includes(".") ? [ipv4Value(g) >> 16n, ipv4Value(g) & 0xffffn] : [BigInt(parseInt(g, 16))]));
-  const l = expand(left);
-  const r = expand(right);
-  const all = [...l, ...Array<bigint>(8 - l.length - r.length).fill(0n), ...r];
-  return all.reduce((n, g) => (n << 16n) | g, 0n);
-}
-
 /** The numeric value of a canonical address of `family`. */
 export function addressValue(family: Family, text: string): bigint {
-  return family === "ipv4" ? ipv4Value(text) : ipv6Value(text);
+  if (family === "ipv4") return BigInt(ipv4ToInt(text));
+  return ipv6Groups(text).reduce((n, g) => (n << 16n) | BigInt(g), 0n);
 }
 
 /** The inclusive interval `[first, last]` a block covers. */
@@ -119,18 +102,6 @@ export const ALL_PORTS: readonly PortRange[] = [{ from: 0, to: 65535 }];
 /** A port spec as sorted, merged, disjoint ranges. */
 export function portRanges(spec: PortSpec): PortRange[] {
   return mergeRanges(spec === "*" ? ALL_PORTS : spec);
-}
-
-/** Sorts and merges overlapping or adjacent ranges. */
-export function mergeRanges(ranges: readonly PortRange[]): PortRange[] {
-  const sorted = [...ranges].sort((a, b) => a.from - b.from);
-  const out: PortRange[] = [];
-  for (const r of sorted) {
-    const last = out[out.length - 1];
-    if (last !== undefined && r.from <= last.to + 1) out[out.length - 1] = { from: last.from, to: Math.max(last.to, r.to) };
-    else out.push({ from: r.from, to: r.to });
-  }
-  return out;
 }
 
 /** The ports of `a` that are not in `b`. Both sorted and disjoint. */

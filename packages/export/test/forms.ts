@@ -1,5 +1,5 @@
 /**
- * Every rule form of the grammar (DESIGN §2), and what each export target
+ * Every rule form of the grammar (docs/design.md, Grammar), and what each export target
  * does with it: "kept" (expressed, with `mark` in the output) or "warned"
  * (left out, with a warning naming the rule).
  */

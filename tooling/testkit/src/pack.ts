@@ -1,5 +1,5 @@
 /**
- * Consuming packages the way users do (DESIGN §5): build and `pnpm pack` the
+ * Consuming packages the way users do (docs/design.md, Testing): build and `pnpm pack` the
  * workspace packages, then `npm install` the tarballs into a fresh temporary
  * project. Tests then import or run from that project, never from sources.
  */
