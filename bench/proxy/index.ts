@@ -1,123 +1,110 @@
 /**
- * `pnpm bench proxy [--quick] [--no-save]`: @netperm/proxy against a direct
- * loopback connection, and microsocks (Debian `microsocks`) side by side when
- * it is installed. In one run: bulk throughput both ways (SOCKS5 and HTTP
- * CONNECT), sequential connection rate, p50/p99 connect latency, RSS per
- * idle connection (2,000 held), denied request rate. Figures are ratios to
- * direct measured in the same run; results go to
- * `bench/results/proxy-<date>T<hhmm>.json` and `bench/results/proxy-latest.json`.
+ * `pnpm bench proxy [--quick] [--reps N] [--only a,b] [--profile DIR] [--no-save]`:
+ * netperm's proxy against a direct connection, microsocks (C), a Node SOCKS5
+ * library and a minimal policy-free Node relay, side by side in one run, with
+ * a C client and a C target (`native/npbench.c`, compiled at start) so the
+ * load generator is not the bottleneck. Loopback only, every loop bounded.
+ *
+ * Per contender and repetition: bulk up and down, sequential connections
+ * (open, 32-byte echo, the target closes; p50/p99 connect latency), 50
+ * concurrent, denied connections (sequential, to the deny port), proxy CPU
+ * per connection (/proc/<pid>/stat of the proxy's process tree over the
+ * sequential run) and RSS per idle connection (2000 tunnels held). The
+ * repetitions are interleaved across contenders and the table shows the
+ * median of each figure; ratios are to direct in the same run. The load
+ * average is recorded at the start of each repetition: the machine is shared.
  */
-import { execFileSync, fork, spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { connect, createServer } from "node:net";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { denied, download, hold, sequential, upload, type Route, type Sequential } from "./load.ts";
+import { startMicrosocks, startNetperm, startNodeAnchor, type Running } from "./contenders.ts";
+import { buildNative, holdTunnels, runClient, startTarget, type TargetPorts } from "./native.ts";
+import { cpuSeconds, processTree, rssKiB } from "./proc.ts";
+import { table, type Row } from "./report.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function child(role: string): Promise<{ proc: ChildProcess; ports: Record<string, number> }> {
-  const proc = fork(join(here, "children.ts"), [role], { execArgv: process.execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"] });
-  return new Promise((resolve) => proc.once("message", (m: { ports: Record<string, number> }) => resolve({ proc, ports: m.ports })));
+interface Rate {
+  ok: number;
+  denied: number;
+  failed: number;
+  secs: number;
+  perSecond: number;
+  p50us: number;
+  p99us: number;
+}
+interface Bulk {
+  bytes: number;
+  complete: boolean;
+  MBps: number;
 }
 
-interface Memory {
-  rss: number;
-  /** V8 heap used + external, for a Node process; absent for others. */
-  heap?: number;
-}
+/** One repetition's figures for one contender. */
+export type Sample = Record<string, number>;
 
-function nodeMemory(proc: ChildProcess): Promise<Memory> {
-  return new Promise((resolve) => {
-    proc.once("message", (m: { rss: number; heap: number }) => resolve({ rss: m.rss, heap: m.heap }));
-    proc.send({ rss: true });
-  });
-}
-
-function procRss(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  return Number(m?.[1] ?? NaN) * 1024;
-}
-
-/** Starts microsocks on a free port and waits until it accepts; undefined when it is not installed. */
-async function startMicrosocks(): Promise<{ proc: ChildProcess; port: number } | undefined> {
-  if (spawnSync("sh", ["-c", "command -v microsocks"]).status !== 0) return undefined;
-  for (let attempt = 0; attempt < 10; attempt++) {
-    const port = await freePort();
-    const proc = spawn("microsocks", ["-i", "127.0.0.1", "-p", String(port)], { stdio: "ignore" });
-    for (let i = 0; i < 100; i++) {
-      if (await accepts(port)) return { proc, port };
-      if (proc.exitCode !== null) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    proc.kill();
+async function measure(bin: string, c: Running | undefined, ports: TargetPorts, o: Options): Promise<Sample> {
+  const proto = c?.proto ?? "direct";
+  const pport = c?.port ?? 0;
+  const tree = (): number[] => (c === undefined ? [] : processTree(c.pid));
+  const s: Sample = {};
+  for (const dir of ["up", "down"] as const) {
+    const b = await runClient<Bulk>(bin, ["bulk", proto, pport, ports.bulk, dir, o.bulkBytes, 20], 40);
+    if (!b.complete) throw new Error(`${c?.name ?? "direct"}: bulk ${dir} incomplete`);
+    s[`bulk_${dir}_MBps`] = b.MBps;
   }
-  throw new Error("microsocks is installed but did not start");
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen({ host: "127.0.0.1", port: 0 }, () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect({ host: "127.0.0.1", port });
-    s.once("connect", () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once("error", () => resolve(false));
-  });
-}
-
-const best = async (n: number, f: () => Promise<number>): Promise<number> => {
-  let top = 0;
-  for (let i = 0; i < n; i++) top = Math.max(top, await f());
-  return top;
-};
-
-interface RouteResult {
-  route: string;
-  uploadMBps: number;
-  downloadMBps: number;
-  sequential: Sequential;
-  deniedPerSecond?: number;
-  /** RSS growth with the idle connections held, per connection. */
-  idleBytesPerConnection?: number;
-  /** Heap (used + external) growth per idle connection, Node proxies only: steadier than RSS. */
-  idleHeapBytesPerConnection?: number;
-}
-
-async function measure(name: string, route: Route, ports: Record<string, number>, o: { bulk: number; seq: number; idle: number; reps: number }, rss?: () => Promise<Memory>): Promise<RouteResult> {
-  process.stderr.write(`bench proxy: ${name}...\n`);
-  const uploadMBps = await best(o.reps, () => upload(route, ports.sink!, o.bulk));
-  const downloadMBps = await best(o.reps, () => download(route, ports.source!, o.bulk));
-  await sequential(route, ports.echo!, Math.min(200, o.seq)); // warm-up
-  const seq = await sequential(route, ports.echo!, o.seq);
-  const result: RouteResult = { route: name, uploadMBps, downloadMBps, sequential: seq };
-  if (route.kind === "socks5" && name.startsWith("netperm")) {
-    await denied(route, 200);
-    result.deniedPerSecond = await denied(route, o.seq);
+  await runClient<Rate>(bin, ["rate", proto, pport, ports.close, 1, 200, 2, 0], 30); // warm-up
+  await sleep(o.gapMs);
+  const pids = tree();
+  const c0 = cpuSeconds(pids);
+  const seq = await runClient<Rate>(bin, ["rate", proto, pport, ports.close, 1, o.conns, o.secs, 0], o.secs + 30);
+  const cpu = cpuSeconds(pids) - c0;
+  if (seq.failed > 0) throw new Error(`${c?.name ?? "direct"}: ${seq.failed} sequential connections failed`);
+  Object.assign(s, { seq_per_s: seq.perSecond, p50_us: seq.p50us, p99_us: seq.p99us });
+  if (c !== undefined) s.cpu_us_per_conn = (cpu / seq.ok) * 1e6;
+  await sleep(o.gapMs);
+  const conc = await runClient<Rate>(bin, ["rate", proto, pport, ports.close, 50, o.conns * 2, o.secs, 0], o.secs + 30);
+  s.conc50_per_s = conc.perSecond;
+  if (c?.denies === true) {
+    await sleep(o.gapMs);
+    const d0 = cpuSeconds(pids);
+    const den = await runClient<Rate>(bin, ["rate", proto, pport, ports.deny, 1, o.conns, o.secs, 1], o.secs + 30);
+    if (den.failed > 0) throw new Error(`${c.name}: ${den.failed} denied requests were not refused as they should be`);
+    s.denied_per_s = den.perSecond;
+    s.cpu_us_per_denied = ((cpuSeconds(pids) - d0) / den.denied) * 1e6;
   }
-  if (rss !== undefined && route.kind !== "direct") {
-    const before = await rss();
-    const close = await hold(route, ports.echo!, o.idle);
-    const after = await rss();
-    close();
-    result.idleBytesPerConnection = (after.rss - before.rss) / o.idle;
-    if (after.heap !== undefined && before.heap !== undefined) result.idleHeapBytesPerConnection = (after.heap - before.heap) / o.idle;
+  if (c !== undefined) {
+    await sleep(o.gapMs);
+    const before = rssKiB(tree());
+    const held = await holdTunnels(bin, proto, pport, ports.echo, o.idle);
+    await sleep(1000);
+    const during = rssKiB(tree());
+    await held.release();
+    if (held.failed > 0) throw new Error(`${c.name}: ${held.failed} of ${o.idle} idle tunnels failed`);
+    s.rss_kib_per_idle = (during - before) / held.held;
   }
-  return result;
+  return s;
 }
 
-function gitState(): string {
+interface Options {
+  bulkBytes: number;
+  conns: number;
+  secs: number;
+  idle: number;
+  reps: number;
+  gapMs: number;
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+function git(): string {
   try {
     return execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: here, encoding: "utf8" }).trim();
   } catch {
@@ -126,51 +113,70 @@ function gitState(): string {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { quick: { type: "boolean", default: false }, "no-save": { type: "boolean", default: false } }, strict: true });
-  const o = values.quick ? { bulk: 64e6, seq: 500, idle: 2000, reps: 1 } : { bulk: 512e6, seq: 3000, idle: 2000, reps: 3 };
+  const { values } = parseArgs({
+    options: {
+      quick: { type: "boolean", default: false },
+      reps: { type: "string" },
+      only: { type: "string" },
+      profile: { type: "string" },
+      "no-save": { type: "boolean", default: false },
+    },
+    strict: true,
+  });
+  const o: Options = values.quick
+    ? { bulkBytes: 128e6, conns: 2000, secs: 2, idle: 2000, reps: 1, gapMs: 300 }
+    : { bulkBytes: 512e6, conns: 6000, secs: 3, idle: 2000, reps: 3, gapMs: 1000 };
+  if (values.reps !== undefined) o.reps = Math.max(1, Math.min(9, Number(values.reps) || 1));
+  const only = values.only?.split(",");
+  const bin = buildNative();
+  const ports: TargetPorts = { echo: 19301, bulk: 19302, close: 19304, deny: 19303 };
+  const target = await startTarget(bin, ports);
+  const prof = values.profile === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${values.profile}`];
+  // Keys for --only: direct, socks5, connect, workers, microsocks, pondwader, minimal.
+  const wanted = (key: string): boolean => only === undefined || only.includes(key);
+  const contenders: (Running | undefined)[] = [];
   const started = Date.now();
-  const targets = await child("targets");
-  const netperm = await child("netperm");
-  const micro = await startMicrosocks();
-  const results: RouteResult[] = [];
   try {
-    results.push(await measure("direct", { kind: "direct" }, targets.ports, o));
-    results.push(await measure("netperm SOCKS5", { kind: "socks5", port: netperm.ports.port! }, targets.ports, o, () => nodeMemory(netperm.proc)));
-    results.push(await measure("netperm HTTP CONNECT", { kind: "connect", port: netperm.ports.port! }, targets.ports, { ...o, idle: 0 }));
-    if (micro !== undefined) {
-      results.push(await measure("microsocks SOCKS5", { kind: "socks5", port: micro.port }, targets.ports, o, async () => ({ rss: procRss(micro.proc.pid!) })));
+    if (wanted("direct")) contenders.push(undefined);
+    if (wanted("socks5")) contenders.push(await startNetperm("netperm SOCKS5", "socks5", ports.deny, [], prof));
+    if (wanted("connect")) contenders.push(await startNetperm("netperm HTTP CONNECT", "connect", ports.deny));
+    if (wanted("workers")) contenders.push(await startNetperm("netperm SOCKS5 --workers 2", "socks5", ports.deny, ["--workers=2"]));
+    if (wanted("microsocks")) contenders.push(await startMicrosocks(19305));
+    if (wanted("pondwader")) contenders.push(await startNodeAnchor("@pondwader/socks5-server (Node)", "pondwader.mjs", ports.deny));
+    if (wanted("minimal")) contenders.push(await startNodeAnchor("minimal Node relay", "minimal-relay.mjs", ports.deny));
+    const present = contenders.filter((c, i) => c !== undefined || (i === 0 && wanted("direct")));
+    const samples = new Map<string, Sample[]>();
+    const loads: number[][] = [];
+    for (let rep = 1; rep <= o.reps; rep++) {
+      loads.push(loadavg().map((l) => Number(l.toFixed(2))));
+      for (const c of present) {
+        const name = c?.name ?? "direct";
+        process.stderr.write(`bench proxy: rep ${rep}/${o.reps} ${name} (load ${loadavg()[0]!.toFixed(2)})\n`);
+        const s = await measure(bin, c, ports, o);
+        samples.set(name, [...(samples.get(name) ?? []), s]);
+      }
     }
+    loads.push(loadavg().map((l) => Number(l.toFixed(2))));
+    const rows: Row[] = [...samples].map(([name, list]) => {
+      const keys = Object.keys(list[0]!);
+      return { name, median: Object.fromEntries(keys.map((k) => [k, median(list.map((s) => s[k]!))])), runs: list };
+    });
+    const machine = { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? "unknown", loadAverage: loads };
+    const header = `${machine.node}, ${machine.cpus} x ${machine.cpuModel}; median of ${o.reps}; load average (1/5/15 min) per repetition: ${loads.map((l) => l.join("/")).join(", ")}; ${((Date.now() - started) / 1000).toFixed(0)} s`;
+    process.stdout.write(`## netperm proxy benchmark (${git()})\n\n${header}\n\n${table(rows)}\n`);
+    if (values["no-save"] || values.only !== undefined || values.profile !== undefined) return;
+    const dir = join(here, "..", "results");
+    mkdirSync(dir, { recursive: true });
+    const json = `${JSON.stringify({ benchmark: "proxy", date: new Date(started).toISOString(), git: git(), machine, quick: values.quick, options: o, rows }, null, 2)}\n`;
+    const stamp = new Date(started).toISOString().slice(0, 19).replaceAll(":", "");
+    const file = join(dir, `proxy-${stamp}${values.quick ? "-quick" : ""}.json`);
+    writeFileSync(file, json);
+    if (!values.quick) writeFileSync(join(dir, "proxy-latest.json"), json);
+    process.stderr.write(`bench proxy: wrote ${file}\n`);
   } finally {
-    targets.proc.kill();
-    netperm.proc.kill();
-    micro?.proc.kill();
+    for (const c of contenders) await c?.stop();
+    target.kill();
   }
-  const direct = results[0]!;
-  const ratio = (a: number, b: number): string => (a / b).toFixed(2);
-  const lines = [
-    "| route | upload MB/s | download MB/s | bulk vs direct (up / down) | sequential conn/s | vs direct | connect p50 / p99 µs | idle KiB/conn: RSS (heap) | denied req/s |",
-    "|---|---|---|---|---|---|---|---|---|",
-    ...results.map(
-      (r) =>
-        `| ${r.route} | ${r.uploadMBps.toFixed(0)} | ${r.downloadMBps.toFixed(0)} | ${ratio(r.uploadMBps, direct.uploadMBps)}x / ${ratio(r.downloadMBps, direct.downloadMBps)}x | ` +
-        `${r.sequential.perSecond.toFixed(0)} | ${ratio(r.sequential.perSecond, direct.sequential.perSecond)}x | ${r.sequential.p50us.toFixed(0)} / ${r.sequential.p99us.toFixed(0)} | ` +
-        `${r.idleBytesPerConnection === undefined ? "" : (r.idleBytesPerConnection / 1024).toFixed(1)}${r.idleHeapBytesPerConnection === undefined ? "" : ` (${(r.idleHeapBytesPerConnection / 1024).toFixed(1)})`} | ${r.deniedPerSecond === undefined ? "" : r.deniedPerSecond.toFixed(0)} |`,
-    ),
-  ];
-  // The load average tells whether other work shared the cores during the run.
-  const info = { node: process.version, cpuCount: cpus().length, cpuModel: cpus()[0]?.model ?? "unknown", loadAverageAtEnd: loadavg().map((l) => Number(l.toFixed(2))) };
-  process.stdout.write(
-    `## netperm proxy benchmark\n\n${info.node}, ${info.cpuCount} x ${info.cpuModel}, load ${info.loadAverageAtEnd.join(" ")}, bulk ${o.bulk / 1e6} MB (best of ${o.reps}), ${o.seq} sequential connections, ${o.idle} idle${values.quick ? " (quick)" : ""}, ${((Date.now() - started) / 1000).toFixed(0)} s\n\n${lines.join("\n")}\n`,
-  );
-  if (values["no-save"]) return;
-  const dir = join(here, "..", "results");
-  mkdirSync(dir, { recursive: true });
-  const json = `${JSON.stringify({ benchmark: "proxy", date: new Date(started).toISOString(), git: gitState(), machine: info, quick: values.quick, options: o, results }, null, 2)}\n`;
-  const stamp = new Date(started).toISOString().slice(0, 19).replaceAll(":", "");
-  const file = join(dir, `proxy-${stamp}${values.quick ? "-quick" : ""}.json`);
-  writeFileSync(file, json);
-  if (!values.quick) writeFileSync(join(dir, "proxy-latest.json"), json);
-  process.stderr.write(`bench proxy: wrote ${file}\n`);
 }
 
 await main();

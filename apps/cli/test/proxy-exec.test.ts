@@ -74,15 +74,16 @@ describe("netperm proxy", () => {
       expect(allowed).toEqual({ code: 0, stdout: "hello from /ok\n" });
       const denied = await curl(["-x", `http://${where}`, "http://localhost:1/"]);
       expect(denied.stdout).toBe("netperm: connect tcp://localhost:1 denied (denied-by-rule) by --deny-outbound=tcp://localhost:1\n");
-      await until(() => proxy.err().includes("denied: http connect localhost:1"), "the refusal on stderr");
+      await until(() => proxy.err().includes("denied: forward connect localhost:1"), "the refusal on stderr");
     } finally {
       proxy.kill("SIGTERM");
     }
     expect(await exited(proxy)).toBe(0);
     const lines = readFileSync(audit, "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatchObject({ protocol: "socks5", verdict: "allow", target: `localhost:${port}`, connected: `127.0.0.1:${port}` });
-    expect(lines[1]).toMatchObject({ protocol: "http", verdict: "deny", reason: "denied-by-rule", connected: null });
+    expect(lines[0]).toMatchObject({ point: "proxy", frontEnd: "socks5", decision: { allowed: true, host: "localhost", port }, connection: { remote: `127.0.0.1:${port}` } });
+    expect(lines[1]).toMatchObject({ point: "proxy", frontEnd: "forward", decision: { allowed: false, reason: "denied-by-rule" } });
+    expect(lines[1]).not.toHaveProperty("connection");
   });
 
   it("rejects a bad --listen and a bad limit with exit 2", async () => {
@@ -103,7 +104,7 @@ describe("netperm exec", () => {
     const no = await runCli(["exec", "--allow-outbound=tcp://example.com:443", "--", "curl", "-sS", "-f", `http://localhost:${port}/nope`]);
     expect(no.code).toBe(22);
     expect(seen).not.toContain("/nope");
-    expect(no.stderr).toContain(`netperm: denied: http connect localhost:${port}`);
+    expect(no.stderr).toContain(`netperm: denied: forward connect localhost:${port}`);
   });
 
   it("sets HTTP_PROXY, HTTPS_PROXY, ALL_PROXY (socks5h) in both cases and removes NO_PROXY", async () => {

@@ -1,38 +1,16 @@
 /**
- * The audit record: one JSON line per decision (DESIGN §4, `--audit FILE`).
- * A record is opened when the decision is made and written when the
- * connection it allowed closes (so it carries the byte counts and the
- * duration); a refusal is written at once.
+ * The proxy's side of the one audit record (`AuditRecord` from
+ * @netperm/core): a decision is noted when it is made (a few plain fields,
+ * no record, no time string) and finished once, in `finishDecision`, when
+ * the connection it allowed closes (so the record carries the byte counts
+ * and the duration) or at once for a refusal. The record is built there and
+ * only when someone reads it (an audit file or an `audit` listener).
  */
 import { appendFileSync, createWriteStream, type WriteStream } from "node:fs";
-import type { Decision } from "@netperm/core";
+import { auditLine, auditRecord, type AuditConnection, type AuditRecord, type Decision, type EnforcementPoint, type FrontEnd } from "@netperm/core";
 
-/** Which front end of the proxy the request came through. */
-export type FrontEnd = "socks5" | "socks5-udp" | "socks5-bind" | "http-connect" | "http";
-
-export interface AuditRecord {
-  /** ISO 8601 time of the decision. */
-  readonly time: string;
-  /** The client as `ip:port` (IPv6 in brackets). */
-  readonly client: string;
-  readonly protocol: FrontEnd;
-  readonly op: "connect" | "bind" | "send";
-  /** The target exactly as the client asked for it, `host:port`. */
-  readonly target: string;
-  /** Where the socket really went, `ip:port`; null when no socket was opened. */
-  readonly connected: string | null;
-  /** `allow`, `deny` (the policy refused) or `error` (allowed but the target failed or did not resolve). */
-  readonly verdict: "allow" | "deny" | "error";
-  readonly reason: Decision["reason"];
-  /** The canonical flag that decided, or null. */
-  readonly rule: string | null;
-  readonly message?: string;
-  /** Bytes sent to the target / received from it. */
-  readonly bytesUp: number;
-  readonly bytesDown: number;
-  /** Milliseconds from the decision to the close. */
-  readonly durationMs: number;
-}
+/** The front ends of the proxy: SOCKS5 CONNECT, UDP ASSOCIATE, BIND; HTTP CONNECT, HTTP forwarding. */
+export type ProxyFrontEnd = Extract<FrontEnd, "socks5" | "udp" | "bind" | "connect" | "forward">;
 
 /** Formats `host:port`, bracketing IPv6. */
 export function hostPort(host: string, port: number | undefined): string {
@@ -40,49 +18,54 @@ export function hostPort(host: string, port: number | undefined): string {
   return port === undefined ? h : `${h}:${port}`;
 }
 
-/** One decision in flight: fill in what happened, then `finish()` once. */
-export class AuditEntry {
-  readonly started = Date.now();
-  connected: string | null = null;
-  verdict: AuditRecord["verdict"];
-  bytesUp = 0;
-  bytesDown = 0;
-  message: string | undefined;
-  private finished = false;
+/** One decision in flight: fill in what happened, then `finishDecision` once. */
+export interface Pending {
+  readonly decision: Decision;
+  readonly frontEnd: ProxyFrontEnd;
+  /** The client `ip:port`, or undefined when nobody reads records. */
+  readonly client: string | undefined;
+  /** Milliseconds since the epoch, at the decision. */
+  readonly at: number;
+  /** Where the socket really went (or was bound), `ip:port`. */
+  remote: string | undefined;
+  /** Why an allowed operation failed anyway, or why an allowed name had no usable answer. */
+  error: string | undefined;
+  bytesUp: number;
+  bytesDown: number;
+  finished: boolean;
+}
 
-  constructor(
-    readonly client: string,
-    readonly protocol: FrontEnd,
-    readonly target: string,
-    readonly decision: Decision,
-    private readonly sink: (record: AuditRecord) => void,
-  ) {
-    this.verdict = decision.allowed ? "allow" : "deny";
-    this.message = decision.message;
-  }
+/** Where finished records go. */
+export interface AuditSink {
+  readonly point: EnforcementPoint;
+  /** True when a record would be read (file or listener): otherwise none is built. */
+  wanted(): boolean;
+  write(record: AuditRecord): void;
+}
 
-  /** Writes the record (once; later calls do nothing). */
-  finish(): void {
-    if (this.finished) return;
-    this.finished = true;
-    const d = this.decision;
-    const record: AuditRecord = {
-      time: new Date(this.started).toISOString(),
-      client: this.client,
-      protocol: this.protocol,
-      op: d.op === "resolve" ? "connect" : d.op,
-      target: this.target,
-      connected: this.connected,
-      verdict: this.verdict,
-      reason: d.reason,
-      rule: d.rule?.flag ?? null,
-      ...(this.message === undefined ? {} : { message: this.message }),
-      bytesUp: this.bytesUp,
-      bytesDown: this.bytesDown,
-      durationMs: Date.now() - this.started,
+export function pending(decision: Decision, frontEnd: ProxyFrontEnd, client: string | undefined): Pending {
+  return { decision, frontEnd, client, at: Date.now(), remote: undefined, error: undefined, bytesUp: 0, bytesDown: 0, finished: false };
+}
+
+/** The one place a decision's record is finished (later calls do nothing). */
+export function finishDecision(sink: AuditSink, p: Pending): void {
+  if (p.finished) return;
+  p.finished = true;
+  if (!sink.wanted()) return;
+  let connection: AuditConnection | undefined;
+  if (p.decision.allowed) {
+    connection = {
+      ...(p.remote === undefined ? {} : { remote: p.remote }),
+      bytesUp: p.bytesUp,
+      bytesDown: p.bytesDown,
+      durationMs: Math.max(0, Date.now() - p.at),
+      ...(p.error === undefined ? {} : { error: p.error }),
     };
-    this.sink(record);
+  } else if (p.error !== undefined) {
+    connection = { error: p.error };
   }
+  const context = { point: sink.point, frontEnd: p.frontEnd, ...(p.client === undefined ? {} : { client: p.client }) };
+  sink.write(auditRecord(p.decision, context, connection, p.at));
 }
 
 /** Appends records as JSON lines to a file; `close()` flushes. */
@@ -91,13 +74,19 @@ export interface AuditFile {
   close(): Promise<void>;
 }
 
-/** Opens `path` for appending (created if missing). Writes are ordered; `close` waits for them. */
+/**
+ * Opens `path` for appending (created if missing). The file is opened with
+ * O_APPEND and every line goes out whole in one write (a batch of whole
+ * lines at most), so several processes (`--workers`) appending to one file
+ * never interleave inside a line: on a regular file the kernel moves to the
+ * end and writes in one step. Writes are ordered; `close` waits for them.
+ */
 export function openAuditFile(path: string): AuditFile {
   appendFileSync(path, "");
   const stream: WriteStream = createWriteStream(path, { flags: "a" });
   return {
     write: (record) => {
-      stream.write(`${JSON.stringify(record)}\n`);
+      stream.write(auditLine(record));
     },
     close: () => new Promise((resolve) => stream.end(() => resolve())),
   };

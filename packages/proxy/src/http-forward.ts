@@ -19,7 +19,7 @@ import {
   type RequestHead,
 } from "./http-head.js";
 import { clientKeepAlive, refuse, respond } from "./http-proxy.js";
-import { audit, type ProxyContext } from "./limits.js";
+import { decided, finish as finishEntry, type ProxyContext } from "./limits.js";
 import { SocketReader, writeAll } from "./reader.js";
 import { connectFirst } from "./tunnel.js";
 
@@ -78,10 +78,10 @@ export async function forwardRequest(
 
   const { url, asked, port } = target;
   const result = await ctx.gate.check({ op: "connect", protocol: "tcp", host: url.hostname, port });
-  const entry = audit(ctx, client, "http", asked, result.decision);
+  const entry = decided(ctx, client, "forward", asked, result.decision);
   if (!result.allowed) {
     previous?.close();
-    refuse(client, result, entry);
+    refuse(ctx, client, result, entry);
     return { upstream: undefined, keepAlive: false };
   }
   const key = result.endpoints.map((e) => hostPort(e.host, e.port)).join(",");
@@ -91,28 +91,24 @@ export async function forwardRequest(
     upstream = undefined;
   }
   if (upstream === undefined) {
-    const up = await connectFirst(result.endpoints, ctx.limits.connectTimeoutMs, ctx.counter);
+    const up = await connectFirst(result.endpoints, ctx.connecting, ctx.counter);
     if ("failure" in up) {
-      entry.verdict = "error";
-      entry.message = up.error;
-      entry.finish();
+      entry.error = up.error;
+      finishEntry(ctx, entry);
       respond(client, up.failure === "timeout" ? 504 : 502, up.failure === "timeout" ? "Gateway Timeout" : "Bad Gateway", `netperm: ${up.error}\n`);
       return { upstream: undefined, keepAlive: false };
     }
     upstream = openUpstream(key, hostPort(up.endpoint.host, up.endpoint.port), up.socket);
   }
-  entry.connected = upstream.connected;
+  entry.remote = upstream.connected;
   const up = upstream;
   const written0 = up.socket.bytesWritten;
   const read0 = up.socket.bytesRead;
   const finish = (verdictError?: string): void => {
-    if (verdictError !== undefined) {
-      entry.verdict = "error";
-      entry.message = verdictError;
-    }
+    if (verdictError !== undefined) entry.error = verdictError;
     entry.bytesUp = up.socket.bytesWritten - written0;
     entry.bytesDown = up.socket.bytesRead - read0;
-    entry.finish();
+    finishEntry(ctx, entry);
   };
 
   const headers: Header[] = [["Host", url.host], ...endToEnd(head.headers).filter(([n]) => n.toLowerCase() !== "host")];

@@ -8,11 +8,11 @@
  */
 import type { Socket } from "node:net";
 import type { Decision } from "@netperm/core";
-import { hostPort, type AuditEntry } from "./audit.js";
+import { hostPort, type Pending } from "./audit.js";
 import { bareHost, type GateResult } from "./gate.js";
 import { readHead, parseRequestHead, headerTokens, headerValues, type RequestHead } from "./http-head.js";
 import { forwardRequest, type Upstream } from "./http-forward.js";
-import { audit, credentialsOk, type ProxyContext } from "./limits.js";
+import { credentialsOk, decided, finish, type ProxyContext } from "./limits.js";
 import type { SocketReader } from "./reader.js";
 import { connectFirst, relay } from "./tunnel.js";
 
@@ -32,14 +32,14 @@ export function refusalText(d: Decision): string {
 }
 
 /** Answers a refusal or an unresolved name; finishes the audit entry. */
-export function refuse(socket: Socket, result: Extract<GateResult, { allowed: false }>, entry: AuditEntry): void {
+export function refuse(ctx: ProxyContext, socket: Socket, result: Extract<GateResult, { allowed: false }>, entry: Pending): void {
   if (result.kind === "unresolved") {
-    entry.verdict = "error";
-    entry.finish();
+    entry.error = result.decision.message ?? "not-resolved";
+    finish(ctx, entry);
     respond(socket, 502, "Bad Gateway", `netperm: ${result.decision.host} did not resolve\n`);
     return;
   }
-  entry.finish();
+  finish(ctx, entry);
   respond(socket, 403, "Forbidden", refusalText(result.decision));
 }
 
@@ -112,21 +112,20 @@ async function connectMethod(socket: Socket, reader: SocketReader, ctx: ProxyCon
   const authority = splitAuthority(head.target);
   if (authority === undefined) return respond(socket, 400, "Bad Request", "netperm: CONNECT needs host:port\n");
   const result = await ctx.gate.check({ op: "connect", protocol: "tcp", host: authority.host, port: authority.port });
-  const entry = audit(ctx, socket, "http-connect", head.target, result.decision);
-  if (!result.allowed) return refuse(socket, result, entry);
-  const up = await connectFirst(result.endpoints, ctx.limits.connectTimeoutMs, ctx.counter);
+  const entry = decided(ctx, socket, "connect", head.target, result.decision);
+  if (!result.allowed) return refuse(ctx, socket, result, entry);
+  const up = await connectFirst(result.endpoints, ctx.connecting, ctx.counter);
   if ("failure" in up) {
-    entry.verdict = "error";
-    entry.message = up.error;
-    entry.finish();
+    entry.error = up.error;
+    finish(ctx, entry);
     const gatewayTimeout = up.failure === "timeout";
     return respond(socket, gatewayTimeout ? 504 : 502, gatewayTimeout ? "Gateway Timeout" : "Bad Gateway", `netperm: ${up.error}\n`);
   }
-  entry.connected = hostPort(up.endpoint.host, up.endpoint.port);
+  entry.remote = hostPort(up.endpoint.host, up.endpoint.port);
   socket.write("HTTP/1.1 200 Connection Established\r\n\r\n");
   const stats = await relay(socket, up.socket, reader.detach(), ctx.limits.idleTimeoutMs);
   entry.bytesUp = stats.bytesUp;
   entry.bytesDown = stats.bytesDown;
-  entry.finish();
+  finish(ctx, entry);
 }
 

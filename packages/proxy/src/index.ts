@@ -6,4 +6,5 @@ export { createProxy, listenWarnings, systemResolver, type Proxy, type ProxyOpti
 export type { Resolver, Endpoint, GateRequest, GateResult } from "./gate.js";
 export { createGate } from "./gate.js";
 export { DEFAULT_LIMITS, type Limits, type DecisionEvent } from "./limits.js";
-export type { AuditRecord, FrontEnd } from "./audit.js";
+export type { ProxyFrontEnd } from "./audit.js";
+export type { AuditRecord } from "@netperm/core";

@@ -4,7 +4,8 @@
  */
 import type { Socket } from "node:net";
 import type { Decision } from "@netperm/core";
-import { AuditEntry, hostPort, type AuditRecord, type FrontEnd } from "./audit.js";
+import { finishDecision, hostPort, pending, type AuditSink, type Pending, type ProxyFrontEnd } from "./audit.js";
+import type { Deadlines } from "./deadlines.js";
 import type { Gate } from "./gate.js";
 import type { SocketCounter } from "./tunnel.js";
 
@@ -43,7 +44,7 @@ export function resolveLimits(partial: Partial<Limits> | undefined): Limits {
 /** What a front end reports when it has decided a request. */
 export interface DecisionEvent {
   readonly client: string;
-  readonly protocol: FrontEnd;
+  readonly frontEnd: ProxyFrontEnd;
   /** The target as asked, `host:port`. */
   readonly target: string;
   readonly decision: Decision;
@@ -57,8 +58,12 @@ export interface ProxyContext {
   readonly users: ReadonlyMap<string, string> | undefined;
   /** The address the proxy listens on (for SOCKS5 BIND / UDP ASSOCIATE sockets). */
   readonly listenHost: string;
+  /** True when someone listens for `decision` events. */
+  wantsDecisions(): boolean;
   emitDecision(event: DecisionEvent): void;
-  writeAudit(record: AuditRecord): void;
+  readonly audit: AuditSink;
+  /** Upstream sockets still connecting: one sweep ends those past `connectTimeoutMs`. */
+  readonly connecting: Deadlines;
   /** Registers a socket the proxy opened for a client (UDP, BIND) so `close()` can end it. */
   track(closer: () => void): () => void;
 }
@@ -68,11 +73,20 @@ export function clientOf(socket: Socket): string {
   return hostPort(socket.remoteAddress ?? "?", socket.remotePort);
 }
 
-/** Reports the decision and opens its audit entry. */
-export function audit(ctx: ProxyContext, socket: Socket, protocol: FrontEnd, target: string, decision: Decision): AuditEntry {
-  const client = clientOf(socket);
-  ctx.emitDecision({ client, protocol, target, decision });
-  return new AuditEntry(client, protocol, target, decision, (r) => ctx.writeAudit(r));
+/**
+ * Reports the decision (to `decision` listeners) and opens its audit record;
+ * the client's address is read only when someone will see it.
+ */
+export function decided(ctx: ProxyContext, socket: Socket, frontEnd: ProxyFrontEnd, target: string, decision: Decision): Pending {
+  const events = ctx.wantsDecisions();
+  const client = events || ctx.audit.wanted() ? clientOf(socket) : undefined;
+  if (events) ctx.emitDecision({ client: client!, frontEnd, target, decision });
+  return pending(decision, frontEnd, client);
+}
+
+/** Finishes a decision's record (see `finishDecision`). */
+export function finish(ctx: ProxyContext, p: Pending): void {
+  finishDecision(ctx.audit, p);
 }
 
 /** Checks RFC 1929 / Basic credentials in constant-ish time per comparison. */

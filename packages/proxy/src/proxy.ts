@@ -7,13 +7,15 @@
 import { lookup } from "node:dns/promises";
 import { EventEmitter } from "node:events";
 import { createServer, type Socket } from "node:net";
-import { compile, isLoopback, parseIp, ResolutionTable, type CompiledPolicy, type CompileOptions, type Policy } from "@netperm/core";
-import { openAuditFile, type AuditFile, type AuditRecord } from "./audit.js";
+import { compile, isLoopback, parseIp, ResolutionTable, type AuditRecord, type CompiledPolicy, type CompileOptions, type Policy } from "@netperm/core";
+import { openAuditFile, type AuditFile } from "./audit.js";
+import { Deadlines } from "./deadlines.js";
 import { createGate, type Resolver } from "./gate.js";
 import { handleHttp } from "./http-proxy.js";
 import { resolveLimits, type DecisionEvent, type Limits, type ProxyContext } from "./limits.js";
 import { SocketReader } from "./reader.js";
 import { handleSocks5 } from "./socks5.js";
+import { connectTimedOut } from "./tunnel.js";
 
 export interface ProxyOptions {
   /** The policy to enforce, parsed (`parsePolicy`) or already compiled. */
@@ -30,6 +32,8 @@ export interface ProxyOptions {
   readonly users?: Readonly<Record<string, string>>;
   /** Options for `compile` (network interfaces for inbound rules). */
   readonly compileOptions?: CompileOptions;
+  /** The enforcement point its audit records name: `proxy` (default), or `exec` when `netperm exec` runs it. */
+  readonly point?: "proxy" | "exec";
 }
 
 export interface ProxyStats {
@@ -107,20 +111,33 @@ export async function createProxy(options: ProxyOptions): Promise<Proxy> {
     users,
     listenHost: host,
     counter: { upstreamOpened: () => void (upstream += 1), upstreamClosed: () => void (upstream -= 1) },
+    wantsDecisions: () => events.listenerCount("decision") > 0,
     emitDecision: (e) => void events.emit("decision", e),
-    writeAudit: (r) => {
-      auditFile?.write(r);
-      events.emit("audit", r);
+    audit: {
+      point: options.point ?? "proxy",
+      wanted: () => auditFile !== undefined || events.listenerCount("audit") > 0,
+      write: (r) => {
+        auditFile?.write(r);
+        events.emit("audit", r);
+      },
     },
+    connecting: new Deadlines(limits.connectTimeoutMs, connectTimedOut),
     track: (closer) => {
       closers.add(closer);
       return () => void closers.delete(closer);
     },
   };
 
+  // One sweep ends handshakes past their time (no timer per connection).
+  const handshaking = new Deadlines(limits.handshakeTimeoutMs, (s) => s.destroy());
+  const forget = function (this: Socket): void {
+    sockets.delete(this);
+    handshaking.delete(this);
+  };
+  const ignore = (): undefined => undefined;
   const serve = async (socket: Socket): Promise<void> => {
-    const timer = setTimeout(() => socket.destroy(), limits.handshakeTimeoutMs);
-    const handshakeDone = (): void => clearTimeout(timer);
+    handshaking.add(socket);
+    const handshakeDone = (): void => handshaking.delete(socket);
     const reader = new SocketReader(socket);
     try {
       const first = await reader.read();
@@ -132,14 +149,14 @@ export async function createProxy(options: ProxyOptions): Promise<Proxy> {
     } catch {
       // Fail closed: an unexpected error ends this connection, never the proxy.
     } finally {
-      clearTimeout(timer);
+      handshaking.delete(socket);
       reader.detach();
       if (!socket.destroyed) socket.destroySoon();
     }
   };
 
   const server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
-    socket.on("error", () => undefined);
+    socket.on("error", ignore);
     if (sockets.size >= limits.maxConnections) {
       rejected += 1;
       socket.destroy();
@@ -147,7 +164,7 @@ export async function createProxy(options: ProxyOptions): Promise<Proxy> {
     }
     accepted += 1;
     sockets.add(socket);
-    socket.once("close", () => sockets.delete(socket));
+    socket.once("close", forget);
     const done = serve(socket);
     pending.add(done);
     void done.then(() => pending.delete(done));

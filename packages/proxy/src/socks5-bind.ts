@@ -8,21 +8,21 @@
 import { createServer, isIP, type Server, type Socket } from "node:net";
 import { parseIp } from "@netperm/core";
 import { hostPort } from "./audit.js";
-import { audit, type ProxyContext } from "./limits.js";
+import { decided, finish, type ProxyContext } from "./limits.js";
 import type { SocketReader } from "./reader.js";
 import { encodeReply, REP, type SocksAddress } from "./socks5-codec.js";
 import { relay } from "./tunnel.js";
 
-export async function socks5Bind(socket: Socket, reader: SocketReader, ctx: ProxyContext, expected: SocksAddress): Promise<void> {
+export async function socks5Bind(socket: Socket, reader: Pick<SocketReader, "detach">, ctx: ProxyContext, expected: SocksAddress): Promise<void> {
   if (expected.kind === "domain") {
     socket.end(encodeReply(REP.addressTypeNotSupported));
     return;
   }
   const local = socket.localAddress ?? "127.0.0.1";
   const result = await ctx.gate.check({ op: "bind", protocol: "tcp", host: local, port: 0 });
-  const entry = audit(ctx, socket, "socks5-bind", hostPort(local, 0), result.decision);
+  const entry = decided(ctx, socket, "bind", hostPort(local, 0), result.decision);
   if (!result.allowed) {
-    entry.finish();
+    finish(ctx, entry);
     socket.end(encodeReply(REP.notAllowed));
     return;
   }
@@ -35,15 +35,14 @@ export async function socks5Bind(socket: Socket, reader: SocketReader, ctx: Prox
   });
   if (!listening) {
     untrack();
-    entry.verdict = "error";
-    entry.message = `could not listen on ${hostPort(where.host, where.port)}`;
-    entry.finish();
+    entry.error = `could not listen on ${hostPort(where.host, where.port)}`;
+    finish(ctx, entry);
     socket.end(encodeReply(REP.generalFailure));
     return;
   }
   const addr = server.address();
   const port = typeof addr === "object" && addr !== null ? addr.port : 0;
-  entry.connected = hostPort(where.host, port);
+  entry.remote = hostPort(where.host, port);
   socket.write(encodeReply(REP.succeeded, where.host, port));
 
   const wantIp = parseIp(expected.host)?.text;
@@ -69,9 +68,8 @@ export async function socks5Bind(socket: Socket, reader: SocketReader, ctx: Prox
   server.close();
   untrack();
   if (peer === undefined) {
-    entry.verdict = "error";
-    entry.message = "no incoming connection";
-    entry.finish();
+    entry.error = "no incoming connection";
+    finish(ctx, entry);
     socket.destroy();
     return;
   }
@@ -82,5 +80,5 @@ export async function socks5Bind(socket: Socket, reader: SocketReader, ctx: Prox
   const stats = await relay(socket, peer, reader.detach(), ctx.limits.idleTimeoutMs);
   entry.bytesUp = stats.bytesUp;
   entry.bytesDown = stats.bytesDown;
-  entry.finish();
+  finish(ctx, entry);
 }

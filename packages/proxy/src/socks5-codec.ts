@@ -126,7 +126,16 @@ export function encodeAddress(host: string, port: number): Buffer {
   if (family === 4) {
     out = Buffer.alloc(7);
     out[0] = ATYP_IPV4;
-    host.split(".").forEach((part, i) => (out[1 + i] = Number(part)));
+    let at = 1;
+    let n = 0;
+    for (let i = 0; i < host.length; i++) {
+      const c = host.charCodeAt(i);
+      if (c === 0x2e) {
+        out[at++] = n;
+        n = 0;
+      } else n = n * 10 + c - 0x30;
+    }
+    out[at] = n;
   } else if (family === 6) {
     out = Buffer.alloc(19);
     out[0] = ATYP_IPV6;
@@ -151,7 +160,13 @@ function ipv6ToBytes(text: string): Buffer {
 
 /** VER REP RSV ATYP BND.ADDR BND.PORT. */
 export function encodeReply(rep: number, host = "0.0.0.0", port = 0): Buffer {
-  return Buffer.concat([Buffer.from([SOCKS_VERSION, rep, 0x00]), encodeAddress(host, port)]);
+  const address = encodeAddress(host, port);
+  const out = Buffer.allocUnsafe(3 + address.length);
+  out[0] = SOCKS_VERSION;
+  out[1] = rep;
+  out[2] = 0x00;
+  address.copy(out, 3);
+  return out;
 }
 
 /** A parsed UDP request header (RFC 1928 §7) and the payload after it. */

@@ -8,9 +8,9 @@
  */
 import { createSocket, type RemoteInfo, type Socket as UdpSocket } from "node:dgram";
 import { isIP, type Socket } from "node:net";
-import { hostPort, type AuditEntry } from "./audit.js";
+import { hostPort, type Pending } from "./audit.js";
 import type { Endpoint, GateResult } from "./gate.js";
-import { audit, type ProxyContext } from "./limits.js";
+import { decided, finish, type ProxyContext } from "./limits.js";
 import type { SocketReader } from "./reader.js";
 import { encodeReply, encodeUdpDatagram, parseUdpDatagram, REP, type SocksAddress } from "./socks5-codec.js";
 
@@ -19,7 +19,7 @@ const MAX_DESTINATIONS = 1024;
 
 interface Route {
   readonly result: GateResult;
-  readonly entry: AuditEntry;
+  readonly entry: Pending;
 }
 
 function bindUdp(type: "udp4" | "udp6", host: string | undefined): Promise<UdpSocket> {
@@ -48,7 +48,7 @@ export async function socks5UdpAssociate(socket: Socket, reader: SocketReader, c
   const routes = new Map<string, Promise<Route>>();
   /** connected `ip:port` -> the address the client knows it by. */
   const peers = new Map<string, Endpoint>();
-  const stats = new Map<AuditEntry, { up: number; down: number }>();
+  const stats = new Map<Pending, { up: number; down: number }>();
   const untrack = ctx.track(() => socket.destroy());
   let idle: NodeJS.Timeout | undefined;
   const touch = (): void => {
@@ -77,7 +77,7 @@ export async function socks5UdpAssociate(socket: Socket, reader: SocketReader, c
     }
     return s;
   };
-  const entryFor = new Map<string, AuditEntry>();
+  const entryFor = new Map<string, Pending>();
 
   relaySock.on("message", (msg: Buffer, rinfo: RemoteInfo) => {
     if (rinfo.address !== clientIp) return;
@@ -96,14 +96,14 @@ export async function socks5UdpAssociate(socket: Socket, reader: SocketReader, c
     if (route === undefined) {
       if (routes.size >= MAX_DESTINATIONS) return;
       route = ctx.gate.check({ op: "send", protocol: "udp", host: to.host, port: to.port }).then((result) => {
-        const entry = audit(ctx, socket, "socks5-udp", hostPort(to.host, to.port), result.decision);
+        const entry = decided(ctx, socket, "udp", hostPort(to.host, to.port), result.decision);
         if (!result.allowed) {
-          if (result.kind === "unresolved") entry.verdict = "error";
-          entry.finish();
+          if (result.kind === "unresolved") entry.error = result.decision.message ?? "not-resolved";
+          finish(ctx, entry);
         } else {
           const endpoint = result.endpoints[0]!;
           const key = hostPort(endpoint.host, endpoint.port);
-          entry.connected = key;
+          entry.remote = key;
           peers.set(key, { host: to.host, port: to.port });
           entryFor.set(key, entry);
           stats.set(entry, { up: 0, down: 0 });
@@ -142,6 +142,6 @@ export async function socks5UdpAssociate(socket: Socket, reader: SocketReader, c
       entry.bytesUp = st.up;
       entry.bytesDown = st.down;
     }
-    entry.finish();
+    finish(ctx, entry);
   }
 }

@@ -8,7 +8,7 @@
 import type { Socket } from "node:net";
 import { hostPort } from "./audit.js";
 import type { GateResult } from "./gate.js";
-import { audit, credentialsOk, type ProxyContext } from "./limits.js";
+import { credentialsOk, decided, finish, type ProxyContext } from "./limits.js";
 import type { SocketReader } from "./reader.js";
 import {
   CMD_BIND,
@@ -73,34 +73,32 @@ export async function handleSocks5(socket: Socket, reader: SocketReader, ctx: Pr
 async function connectCommand(socket: Socket, reader: SocketReader, ctx: ProxyContext, host: string, port: number): Promise<void> {
   const target = hostPort(host, port);
   const result: GateResult = await ctx.gate.check({ op: "connect", protocol: "tcp", host, port });
-  const entry = audit(ctx, socket, "socks5", target, result.decision);
+  const entry = decided(ctx, socket, "socks5", target, result.decision);
   if (!result.allowed) {
-    if (result.kind === "unresolved") entry.verdict = "error";
-    entry.finish();
+    if (result.kind === "unresolved") entry.error = result.decision.message ?? "not-resolved";
+    finish(ctx, entry);
     socket.end(encodeReply(result.kind === "denied" ? REP.notAllowed : REP.hostUnreachable));
     return;
   }
   if (socket.destroyed) {
-    entry.verdict = "error";
-    entry.message = "client left before the connection was made";
-    entry.finish();
+    entry.error = "client left before the connection was made";
+    finish(ctx, entry);
     return;
   }
-  const up = await connectFirst(result.endpoints, ctx.limits.connectTimeoutMs, ctx.counter);
+  const up = await connectFirst(result.endpoints, ctx.connecting, ctx.counter);
   if ("failure" in up) {
-    entry.verdict = "error";
-    entry.message = up.error;
-    entry.finish();
+    entry.error = up.error;
+    finish(ctx, entry);
     socket.end(encodeReply(replyFor(up.failure)));
     return;
   }
-  entry.connected = hostPort(up.endpoint.host, up.endpoint.port);
+  entry.remote = hostPort(up.endpoint.host, up.endpoint.port);
   const local = up.socket.localAddress ?? "0.0.0.0";
   socket.write(encodeReply(REP.succeeded, local, up.socket.localPort ?? 0));
   const stats = await relay(socket, up.socket, reader.detach(), ctx.limits.idleTimeoutMs);
   entry.bytesUp = stats.bytesUp;
   entry.bytesDown = stats.bytesDown;
-  entry.finish();
+  finish(ctx, entry);
 }
 
 /** Maps a failed connect onto the RFC 1928 reply code. */

@@ -4,6 +4,7 @@
  * an idle timeout, and the byte counts read from the upstream socket.
  */
 import { connect, type Socket } from "node:net";
+import type { Deadlines } from "./deadlines.js";
 import type { Endpoint } from "./gate.js";
 
 export interface Connected {
@@ -22,43 +23,47 @@ export interface SocketCounter {
 
 /**
  * Connects to each endpoint in turn until one accepts. Resolves the open
- * socket, or the failure of the last attempt.
+ * socket, or the failure of the last attempt. `connecting` ends an attempt
+ * past the connect timeout (one sweep for all of them, no timer each).
  */
 export async function connectFirst(
   endpoints: readonly Endpoint[],
-  timeoutMs: number,
+  connecting: Deadlines,
   counter: SocketCounter,
 ): Promise<Connected | { failure: ConnectFailure; error: string }> {
   let last: { failure: ConnectFailure; error: string } = { failure: "unreachable", error: "no endpoint" };
   for (const endpoint of endpoints) {
-    const result = await connectOne(endpoint, timeoutMs, counter);
+    const result = await connectOne(endpoint, connecting, counter);
     if ("socket" in result) return { socket: result.socket, endpoint };
     last = result;
   }
   return last;
 }
 
+/** What a connect deadline does: ends the attempt with ETIMEDOUT. */
+export function connectTimedOut(socket: Socket): void {
+  socket.destroy(Object.assign(new Error("connect timed out"), { code: "ETIMEDOUT" }));
+}
+
 function connectOne(
   endpoint: Endpoint,
-  timeoutMs: number,
+  connecting: Deadlines,
   counter: SocketCounter,
 ): Promise<{ socket: Socket } | { failure: ConnectFailure; error: string }> {
   return new Promise((resolve) => {
     const socket = connect({ host: endpoint.host, port: endpoint.port, allowHalfOpen: true, noDelay: true });
     counter.upstreamOpened();
+    connecting.add(socket);
     socket.once("close", () => counter.upstreamClosed());
-    const timer = setTimeout(() => {
-      socket.destroy();
-      resolve({ failure: "timeout", error: `connect to ${endpoint.host}:${endpoint.port} timed out` });
-    }, timeoutMs);
     const onError = (err: NodeJS.ErrnoException): void => {
-      clearTimeout(timer);
+      connecting.delete(socket);
       socket.destroy();
-      resolve({ failure: err.code === "ECONNREFUSED" ? "refused" : "unreachable", error: err.message });
+      if (err.code === "ETIMEDOUT") resolve({ failure: "timeout", error: `connect to ${endpoint.host}:${endpoint.port} timed out` });
+      else resolve({ failure: err.code === "ECONNREFUSED" ? "refused" : "unreachable", error: err.message });
     };
     socket.once("error", onError);
     socket.once("connect", () => {
-      clearTimeout(timer);
+      connecting.delete(socket);
       socket.off("error", onError);
       resolve({ socket });
     });

@@ -56,7 +56,7 @@ describe("numeric host spellings", () => {
     socks.socket.destroy();
     expect(resolver.calls).toEqual([]);
     await until(() => proxy!.audit.length === 1);
-    expect(proxy.audit[0]).toMatchObject({ verdict: "allow", target: `2130706433:${target.port}`, connected: `127.0.0.1:${target.port}` });
+    expect(proxy.audit[0]).toMatchObject({ verdict: "allow", target: `127.0.0.1:${target.port}`, connected: `127.0.0.1:${target.port}` });
   });
 });
 

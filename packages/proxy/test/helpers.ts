@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parsePolicy } from "@netperm/core";
 import { createProxy, type AuditRecord, type Proxy, type ProxyOptions } from "../src/index.js";
+import { auditView, type AuditView } from "./audit-view.js";
 
 export const sha256 = (b: Buffer): string => createHash("sha256").update(b).digest("hex");
 
@@ -126,10 +127,15 @@ export function fakeResolver(table: Record<string, readonly string[]>): ProxyOpt
 export interface TestProxy {
   readonly proxy: Proxy;
   readonly port: number;
-  readonly audit: AuditRecord[];
+  /** The records seen on the `audit` event, as flat views (see audit-view.ts). */
+  readonly audit: AuditView[];
+  /** The same records as written. */
+  readonly records: AuditRecord[];
   readonly auditPath: string;
-  /** The audit file, parsed (after `close()`). */
-  auditFile(): AuditRecord[];
+  /** The audit file, parsed, as flat views (after `close()`). */
+  auditFile(): AuditView[];
+  /** The audit file's lines, parsed as written. */
+  auditLines(): unknown[];
   close(): Promise<void>;
 }
 
@@ -141,18 +147,25 @@ export async function startProxy(
   const dir = mkdtempSync(join(tmpdir(), "netperm-proxy-"));
   const auditPath = join(dir, "audit.jsonl");
   const proxy = await createProxy({ policy: parsePolicy(flags), audit: auditPath, ...options });
-  const audit: AuditRecord[] = [];
-  proxy.on("audit", (r) => audit.push(r));
+  const audit: AuditView[] = [];
+  const records: AuditRecord[] = [];
+  proxy.on("audit", (r) => {
+    records.push(r);
+    audit.push(auditView(r));
+  });
+  const auditLines = (): unknown[] =>
+    readFileSync(auditPath, "utf8")
+      .split("\n")
+      .filter((l) => l.length > 0)
+      .map((l) => JSON.parse(l) as unknown);
   return {
     proxy,
     port: proxy.address.port,
     audit,
+    records,
     auditPath,
-    auditFile: () =>
-      readFileSync(auditPath, "utf8")
-        .split("\n")
-        .filter((l) => l.length > 0)
-        .map((l) => JSON.parse(l) as AuditRecord),
+    auditFile: () => auditLines().map((l) => auditView(l as AuditRecord)),
+    auditLines,
     close: () => proxy.close(),
   };
 }

@@ -45,7 +45,7 @@ export const command: Command = {
     if (cmd === undefined || line.positionals.length > 0) {
       throw new UsageError("NETPERM_USAGE", "exec needs a command after --", "e.g. netperm exec --allow-outbound=tcp://example.com:443 -- curl https://example.com/");
     }
-    const proxy = await startProxy(line.policy, { host: "127.0.0.1", port: 0 }, proxyOptionsFrom(line, io));
+    const proxy = await startProxy(line.policy, { host: "127.0.0.1", port: 0 }, { ...proxyOptionsFrom(line, io), point: "exec" });
     if (line.values.quiet !== true) logDecisions(proxy, io, line.values.verbose === true ? "all" : "denied");
     const inherit = io.stdout === process.stdout && io.stderr === process.stderr;
     const child = spawn(cmd, args, {
