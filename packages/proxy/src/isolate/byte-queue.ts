@@ -22,6 +22,7 @@ export class ByteQueue {
     socket.on("data", this.onData);
     socket.once("end", this.onEnd);
     socket.once("close", this.onEnd);
+    socket.resume();
   }
 
   private wake(): void {

@@ -117,7 +117,9 @@ export async function execIsolated(policy: Policy | CompiledPolicy, command: str
       if (options.audit !== undefined) appendFileSync(options.audit, auditLine(record));
       options.onAudit?.(record);
     };
-    const publisher = await publishInbound(compiled, rules, dir, ready.then(() => undefined), writeAudit);
+    const started = ready.then(() => undefined);
+    started.catch(() => undefined);
+    const publisher = await publishInbound(compiled, rules, dir, started, writeAudit);
     cleanups.push(() => publisher.close());
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(options.env ?? process.env)) if (v !== undefined) env[k] = v;
