@@ -56,6 +56,7 @@ async function run(prefer: "bwrap" | "unshare", flags: readonly string[], comman
   p.proxy.on("audit", (r) => proxyAudit.push(r));
   let out = "";
   let err = "";
+  p.ready.catch((e: Error) => (err += `netperm: ${e.message}\n`));
   p.stdout?.on("data", (c: Buffer) => (out += c.toString()));
   p.stderr?.on("data", (c: Buffer) => (err += c.toString()));
   const exit = await p.exited;
@@ -69,13 +70,20 @@ const socksConnect = (host: string, port: number): string => `
 import os, socket, struct, sys
 h, p = os.environ["ALL_PROXY"].rsplit("/", 1)[1].split(":")
 c = socket.create_connection((h, int(p)), timeout=5)
-c.sendall(b"\x05\x01\x00"); assert c.recv(2) == b"\x05\x00"
+def take(n):
+    b = b""
+    while len(b) < n:
+        d = c.recv(n - len(b))
+        if not d: sys.exit(3)
+        b += d
+    return b
+c.sendall(b"\\x05\\x01\\x00"); assert take(2) == b"\\x05\\x00"
 name = b"${host}"
-c.sendall(b"\x05\x01\x00\x03" + bytes([len(name)]) + name + struct.pack(">H", ${port}))
-r = c.recv(4)
+c.sendall(b"\\x05\\x01\\x00\\x03" + bytes([len(name)]) + name + struct.pack(">H", ${port}))
+r = take(4)
 if r[1] != 0: sys.exit(1)
-c.recv(6)
-c.sendall(b"x"); assert c.recv(1) == b"x"`;
+take(6)
+c.sendall(b"x"); assert take(1) == b"x"`;
 const bypasses = (port: number, uport: number): [string, string, string[]][] => [
   ["curl --noproxy '*'", "curl", ["-sS", "--max-time", "5", "--noproxy", "*", `http://127.0.0.1:${port}/`]],
   ["a Node net.connect", node, ["-e", `require("net").connect(${port}, "127.0.0.1").on("connect", () => process.exit(0)).on("error", (e) => { console.error(e.code); process.exit(1); })`]],
@@ -199,7 +207,7 @@ print(u.recvfrom(100)[0][10:].decode())`;
             const allowed = compile(parsePolicy(flags)).decide({ op: "connect", protocol: "tcp", host, port: tcp.port }).allowed;
             const before = tcp.accepted();
             const via = await run(prefer, flags, "python3", ["-c", socksConnect(host, tcp.port)]);
-            expect(via.exit.exitCode === 0).toBe(allowed);
+            if ((via.exit.exitCode === 0) !== allowed) throw new Error(JSON.stringify({ code: via.exit.exitCode, err: via.err, out: via.out }));
             expect(tcp.accepted() - before).toBe(allowed ? 1 : 0);
           },
         ),
