@@ -15,7 +15,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** Every benchmark the dispatcher knows, by directory name under `bench/`. */
-export const BENCHMARKS = ["matcher", "wasi", "proxy"] as const;
+export const BENCHMARKS = ["matcher", "wasi", "proxy", "exec"] as const;
 
 const here = dirname(fileURLToPath(import.meta.url));
 

@@ -107,7 +107,7 @@ describe("netperm exec", () => {
     expect(no.stderr).toContain(`netperm: denied: forward connect localhost:${port}`);
   });
 
-  it("sets HTTP_PROXY, HTTPS_PROXY, ALL_PROXY (socks5h) in both cases and removes NO_PROXY", async () => {
+  it("sets HTTP_PROXY, HTTPS_PROXY, ALL_PROXY (socks5h) in both cases and empties NO_PROXY", async () => {
     const script = "console.log(JSON.stringify([process.env.HTTP_PROXY, process.env.https_proxy, process.env.ALL_PROXY, process.env.all_proxy, process.env.NO_PROXY ?? null, process.env.no_proxy ?? null]))";
     const r = await runCli(["exec", "--allow-outbound=tcp://localhost", "--", process.execPath, "-e", script], { env: { NO_PROXY: "*", no_proxy: "*" } });
     expect(r.code).toBe(0);
@@ -116,7 +116,7 @@ describe("netperm exec", () => {
     expect(https).toBe(http);
     expect(all).toBe(http!.replace("http://", "socks5h://"));
     expect(allLower).toBe(all);
-    expect([noProxy, noProxyLower]).toEqual([null, null]);
+    expect([noProxy, noProxyLower]).toEqual(["", ""]);
   });
 
   it("exits with the child's exit code", async () => {

@@ -8,3 +8,7 @@ export { createGate } from "./gate.js";
 export { DEFAULT_LIMITS, type Limits, type DecisionEvent } from "./limits.js";
 export type { ProxyFrontEnd } from "./audit.js";
 export type { AuditRecord } from "@netperm/core";
+export { execIsolated, type ExecIsolatedOptions, type IsolatedExit, type IsolatedProcess } from "./isolate/exec-isolated.js";
+export { chooseNamespace, type ChooseOptions, type Launcher, type NamespaceChoice, type NamespaceKind } from "./isolate/namespace.js";
+export { proxyVariables, withProxyVariables } from "./isolate/proxy-env.js";
+export type { NotPublished, Published } from "./isolate/inbound.js";

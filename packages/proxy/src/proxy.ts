@@ -55,6 +55,11 @@ export interface Proxy {
   /** Live counters. */
   stats(): ProxyStats;
   /**
+   * Serves a connection accepted elsewhere (a Unix-socket server, say) exactly
+   * as one accepted on the proxy's own port: same limits, same handlers.
+   */
+  accept(socket: Socket): void;
+  /**
    * Stops accepting. With `drainMs` > 0 open connections get that long to
    * finish; the rest (and all of them with the default 0) are closed. Flushes the audit file.
    */
@@ -155,7 +160,7 @@ export async function createProxy(options: ProxyOptions): Promise<Proxy> {
     }
   };
 
-  const server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
+  const accept = (socket: Socket): void => {
     socket.on("error", ignore);
     if (sockets.size >= limits.maxConnections) {
       rejected += 1;
@@ -168,7 +173,8 @@ export async function createProxy(options: ProxyOptions): Promise<Proxy> {
     const done = serve(socket);
     pending.add(done);
     void done.then(() => pending.delete(done));
-  });
+  };
+  const server = createServer({ allowHalfOpen: true, noDelay: true }, accept);
   server.on("error", () => undefined);
 
   await new Promise<void>((resolve, reject) => {
@@ -189,6 +195,7 @@ export async function createProxy(options: ProxyOptions): Promise<Proxy> {
     address,
     warnings,
     stats: () => ({ connections: sockets.size, upstream, accepted, rejected }),
+    accept,
     close: (opts) => {
       // A later call with a shorter drain (a second Ctrl-C) cuts the drain short.
       deadline = Math.min(deadline, Date.now() + (opts?.drainMs ?? 0));

@@ -35,7 +35,8 @@ function bindUdp(type: "udp4" | "udp6", host: string | undefined): Promise<UdpSo
 
 export async function socks5UdpAssociate(socket: Socket, reader: SocketReader, ctx: ProxyContext, requested: SocksAddress): Promise<void> {
   const local = socket.localAddress ?? "127.0.0.1";
-  const clientIp = socket.remoteAddress ?? "";
+  // A Unix-socket client (exec's namespace relay) has no address: its datagrams come from a bridge on loopback.
+  const clientIp = socket.remoteAddress ?? "127.0.0.1";
   let clientPort = requested.kind !== "domain" && requested.port !== 0 ? requested.port : 0;
   let relaySock: UdpSocket;
   try {

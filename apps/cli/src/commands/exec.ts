@@ -1,11 +1,15 @@
 /**
- * `netperm exec [policy flags] -- CMD ARGS`: runs a program with its proxy
- * variables pointing at an ephemeral netperm proxy on a free loopback port.
- * This confines only programs that honour HTTP_PROXY / HTTPS_PROXY /
- * ALL_PROXY; a program that opens sockets directly is not stopped.
+ * `netperm exec [policy flags] -- CMD ARGS`: runs a program where the only
+ * way to the network is an ephemeral netperm proxy. On Linux the program
+ * (and everything it starts) gets its own network namespace with only `lo`;
+ * its proxy variables point at a relay there that reaches the proxy over a
+ * Unix socket (`execIsolated` in @netperm/proxy). `--no-isolate`, and every
+ * other platform, keep only the proxy variables (a program that opens
+ * sockets directly is then not stopped), and say so on stderr.
  */
 import { spawn } from "node:child_process";
 import { constants } from "node:os";
+import { execIsolated, withProxyVariables, type Proxy } from "@netperm/proxy";
 import { EXIT, type Command, type Io } from "../command.js";
 import { readCommandLine } from "../policy-args.js";
 import { UsageError } from "../usage-error.js";
@@ -13,64 +17,91 @@ import { logDecisions, PROXY_HELP, PROXY_OPTIONS, proxyOptionsFrom, startProxy }
 
 const FORWARDED: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"];
 
-/** The environment a child gets: proxy variables in both cases, no NO_PROXY escape hatch. */
+/** The environment a child gets: the proxy variables in both cases, NO_PROXY empty. */
 export function proxyEnv(base: Io["env"], port: number): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(base)) if (v !== undefined && !/^no_proxy$/i.test(k)) env[k] = v;
-  const http = `http://127.0.0.1:${port}`;
-  const socks = `socks5h://127.0.0.1:${port}`;
-  for (const [name, value] of [
-    ["HTTP_PROXY", http],
-    ["HTTPS_PROXY", http],
-    ["ALL_PROXY", socks],
-  ] as const) {
-    env[name] = value;
-    env[name.toLowerCase()] = value;
+  return withProxyVariables(base, "127.0.0.1", port);
+}
+
+/** Runs `cmd` with proxy variables only (no namespace); resolves with its exit code. */
+async function runUnisolated(cmd: string, args: readonly string[], io: Io, proxy: Proxy): Promise<number> {
+  const inherit = io.stdout === process.stdout && io.stderr === process.stderr;
+  const child = spawn(cmd, args, { cwd: io.cwd, env: proxyEnv(io.env, proxy.address.port), stdio: inherit ? "inherit" : ["inherit", "pipe", "pipe"] });
+  if (!inherit) {
+    child.stdout?.pipe(io.stdout, { end: false });
+    child.stderr?.pipe(io.stderr, { end: false });
   }
-  return env;
+  const forward = (signal: NodeJS.Signals): void => void child.kill(signal);
+  for (const s of FORWARDED) process.on(s, forward);
+  const code = await new Promise<number>((resolve) => {
+    child.once("error", (err: NodeJS.ErrnoException) => {
+      io.stderr.write(`netperm: NETPERM_EXEC: cannot run '${cmd}': ${err.code ?? err.message}\n`);
+      resolve(err.code === "ENOENT" ? 127 : 126);
+    });
+    child.once("close", (exitCode, signal) => resolve(exitCode ?? 128 + (signal === null ? 0 : (constants.signals[signal] ?? 0))));
+  });
+  for (const s of FORWARDED) process.off(s, forward);
+  return code;
+}
+
+/** Runs `cmd` in its own network namespace; resolves with its exit code. */
+async function runIsolated(cmd: string, args: readonly string[], io: Io, proxy: Proxy, policy: Parameters<typeof execIsolated>[0], audit: string | undefined): Promise<number> {
+  const inherit = io.stdout === process.stdout && io.stderr === process.stderr;
+  const prefer = io.env["NETPERM_NAMESPACE"];
+  const run = await execIsolated(policy, cmd, args, {
+    cwd: io.cwd,
+    env: io.env,
+    stdio: inherit ? "inherit" : "pipe",
+    proxy,
+    ...(prefer === "bwrap" || prefer === "unshare" ? { prefer } : {}),
+    ...(audit === undefined ? {} : { audit }),
+  });
+  run.stdout?.pipe(io.stdout, { end: false });
+  run.stderr?.pipe(io.stderr, { end: false });
+  for (const p of run.published) io.stderr.write(`netperm: publishing ${p.host}:${p.port} -> port ${p.insidePort} inside (${p.rule})\n`);
+  for (const s of run.skipped) io.stderr.write(`netperm: not publishing ${s.rule}: ${s.why}\n`);
+  const forward = (signal: NodeJS.Signals): void => run.kill(signal);
+  for (const s of FORWARDED) process.on(s, forward);
+  const failed = run.ready.then(() => undefined, (e: Error) => e.message);
+  const exit = await run.exited;
+  for (const s of FORWARDED) process.off(s, forward);
+  const why = await failed;
+  if (why !== undefined) io.stderr.write(`netperm: NETPERM_EXEC: ${why}\n`);
+  return exit.exitCode;
 }
 
 export const command: Command = {
   name: "exec",
-  summary: "run a program behind an ephemeral enforcing proxy (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY)",
-  usage: "exec [policy flags] [--audit=FILE] [--verbose] -- CMD [ARGS...]",
-  options: [...PROXY_HELP, "--verbose                 print allowed decisions too (default: only refusals)"],
+  summary: "run a program whose only network is an enforcing proxy (own network namespace on Linux)",
+  usage: "exec [policy flags] [--audit=FILE] [--verbose] [--no-isolate] -- CMD [ARGS...]",
+  options: [
+    ...PROXY_HELP,
+    "--verbose                 print allowed decisions too (default: only refusals)",
+    "--no-isolate              no network namespace: only the proxy variables (programs that ignore them are not stopped)",
+  ],
   examples: [
     "netperm exec --allow-outbound=tcp://example.com:443 -- curl https://example.com/",
     "netperm exec --allow-outbound=tcp://registry.npmjs.org:443 --audit=npm.jsonl -- npm install",
+    "netperm exec --allow-inbound=tcp://127.0.0.1:8080->18080 -- python3 -m http.server 8080",
   ],
   async run(argv, io) {
-    const line = await readCommandLine(argv, io, { ...PROXY_OPTIONS, verbose: { type: "boolean" } });
+    const line = await readCommandLine(argv, io, { ...PROXY_OPTIONS, verbose: { type: "boolean" }, "no-isolate": { type: "boolean" } });
     const [cmd, ...args] = line.rest;
     if (cmd === undefined || line.positionals.length > 0) {
       throw new UsageError("NETPERM_USAGE", "exec needs a command after --", "e.g. netperm exec --allow-outbound=tcp://example.com:443 -- curl https://example.com/");
     }
-    const proxy = await startProxy(line.policy, { host: "127.0.0.1", port: 0 }, { ...proxyOptionsFrom(line, io), point: "exec" });
-    if (line.values.quiet !== true) logDecisions(proxy, io, line.values.verbose === true ? "all" : "denied");
-    const inherit = io.stdout === process.stdout && io.stderr === process.stderr;
-    const child = spawn(cmd, args, {
-      cwd: io.cwd,
-      env: proxyEnv(io.env, proxy.address.port),
-      stdio: inherit ? "inherit" : ["inherit", "pipe", "pipe"],
-    });
-    if (!inherit) {
-      child.stdout?.pipe(io.stdout, { end: false });
-      child.stderr?.pipe(io.stderr, { end: false });
+    const isolate = line.values["no-isolate"] !== true && process.platform === "linux";
+    if (!isolate) {
+      const why = process.platform === "linux" ? "--no-isolate" : `${process.platform} has no network namespaces`;
+      io.stderr.write(`netperm: not isolated (${why}): only programs that honour HTTP_PROXY / HTTPS_PROXY / ALL_PROXY are confined\n`);
     }
-    const forward = (signal: NodeJS.Signals): void => void child.kill(signal);
-    for (const s of FORWARDED) process.on(s, forward);
-    const code = await new Promise<number>((resolve) => {
-      child.once("error", (err: NodeJS.ErrnoException) => {
-        io.stderr.write(`netperm: NETPERM_EXEC: cannot run '${cmd}': ${err.code ?? err.message}\n`);
-        resolve(err.code === "ENOENT" ? 127 : 126);
-      });
-      child.once("close", (exitCode, signal) => {
-        if (exitCode !== null) resolve(exitCode);
-        else resolve(128 + (signal === null ? 0 : (constants.signals[signal] ?? 0)));
-      });
-    });
-    for (const s of FORWARDED) process.off(s, forward);
-    await proxy.close();
-    return code === 0 ? EXIT.ok : code;
+    const options = { ...proxyOptionsFrom(line, io), point: "exec" as const };
+    const proxy = await startProxy(line.policy, { host: "127.0.0.1", port: 0 }, options);
+    if (line.values.quiet !== true) logDecisions(proxy, io, line.values.verbose === true ? "all" : "denied");
+    try {
+      const code = isolate ? await runIsolated(cmd, args, io, proxy, line.policy, options.audit) : await runUnisolated(cmd, args, io, proxy);
+      return code === 0 ? EXIT.ok : code;
+    } finally {
+      await proxy.close();
+    }
   },
 };

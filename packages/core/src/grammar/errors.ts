@@ -26,6 +26,7 @@ import { renderFrame } from "./frame.js";
  * - `NETPERM_TOO_LONG`: a rule longer than 4096 characters, or a policy of more than 65536 rules.
  * - `NETPERM_DOCUMENT`: a policy document (JSON) of the wrong shape: unknown key, not an array, not a string.
  * - `NETPERM_ARGUMENT`: a programming error in a call into the API (a value of the wrong type where a check can not decide).
+ * - `NETPERM_ISOLATE`: a program can not be confined as asked (no network namespace can be made here: the message names what is missing).
  * - `NETPERM_INTERNAL`: an unexpected exception inside netperm, wrapped (in `cause`) so that callers fail closed.
  */
 export type NetpermErrorCode =
@@ -46,6 +47,7 @@ export type NetpermErrorCode =
   | "NETPERM_TOO_LONG"
   | "NETPERM_DOCUMENT"
   | "NETPERM_ARGUMENT"
+  | "NETPERM_ISOLATE"
   | "NETPERM_INTERNAL";
 
 /** Every code, in a stable order (for docs and exhaustive tests). */
@@ -67,6 +69,7 @@ export const NETPERM_ERROR_CODES: readonly NetpermErrorCode[] = [
   "NETPERM_TOO_LONG",
   "NETPERM_DOCUMENT",
   "NETPERM_ARGUMENT",
+  "NETPERM_ISOLATE",
   "NETPERM_INTERNAL",
 ];
 
