@@ -5,6 +5,7 @@
  * shapes are the WASI 0.2 interfaces, checked by the transpiled glue.
  */
 import * as shimSockets from "@bytecodealliance/preview2-shim/sockets";
+import { grantsOf, type Grants } from "./grants.js";
 import type { Guard } from "./guard.js";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -33,6 +34,8 @@ export class GuardedNetwork {
 
 export interface Context {
   readonly guard: Guard;
+  /** What the policy grants at all (a protocol with no grant behaves as switched off). */
+  readonly grants: Grants;
   /** The shim's own namespaces, with a fresh instance-local network. */
   readonly base: ReturnType<typeof createSockets>;
   /** The shim's genuine Network for this instance (never handed to the guest). */
@@ -44,7 +47,7 @@ export interface Context {
 export function createContext(guard: Guard): Context {
   const base = createSockets({ enableNetwork: true });
   const realNetwork: ShimObject = base.instanceNetwork.instanceNetwork();
-  return { guard, base, realNetwork, network: new GuardedNetwork() };
+  return { guard, grants: grantsOf(guard.compiled.policy), base, realNetwork, network: new GuardedNetwork() };
 }
 
 /** Guests may only use the network handle of their own instance. */

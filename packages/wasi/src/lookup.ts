@@ -1,40 +1,47 @@
 /**
- * Guarded `wasi:sockets/ip-name-lookup`: each lookup is decided by the
- * resolve rules (and the grants implied by outbound name rules). A denial is
- * `permanent-resolver-failure` and no DNS query is made. A mapped name
- * (`db->10.0.0.5`) is answered locally. Answers are filtered by the rule's
- * family and recorded in the instance's resolution table, so name rules
- * later match exactly the addresses this name resolved to.
+ * Guarded `wasi:sockets/ip-name-lookup`, in wasmtime's order: no resolve
+ * grant at all is `permanent-resolver-failure` for every name (wasmtime's
+ * `allow-ip-name-lookup=n`); a name that is not a host is
+ * `invalid-argument`; an IP literal is answered as-is, without a lookup or
+ * a decision, and is not entered in the resolution table. A domain is
+ * decided by the resolve rules (and the grants implied by outbound name
+ * rules): a denial is `permanent-resolver-failure` and no DNS query is made;
+ * a mapped name (`db->10.0.0.5`) is answered locally. Answers are filtered
+ * by the rule's family and recorded in the instance's resolution table, so
+ * name rules later match exactly the addresses this name resolved to.
+ * `resolveBlocking` is the same lookup for the host's own use (wasi:http).
  */
 import { monotonicClock } from "@bytecodealliance/preview2-shim/clocks";
 import type { Decision } from "@netperm/core";
 import { ipFromText, ipText, type WitIpAddress } from "./addresses.js";
 import { checkNetwork, symbolDispose, type Context, type ShimObject } from "./context.js";
+import { failClosed } from "./fail-closed.js";
+import { readLookupName } from "./lookup-name.js";
 
 export function createLookup(context: Context) {
-  const { guard, base, realNetwork } = context;
+  const { guard, base, realNetwork, grants } = context;
 
   class ResolveAddressStream {
     readonly #inner: ShimObject | undefined;
-    readonly #decision: Decision;
+    /** The decision for a domain; none for an IP literal (nothing to record). */
+    readonly #decision: Decision | undefined;
     #answers: WitIpAddress[] | undefined;
     #next = 0;
 
-    constructor(decision: Decision, inner: ShimObject | undefined, answers?: WitIpAddress[]) {
+    constructor(decision: Decision | undefined, inner: ShimObject | undefined, answers?: WitIpAddress[]) {
       this.#decision = decision;
       this.#inner = inner;
-      if (answers) this.#answers = this.#settle(answers);
+      if (answers) this.#answers = failClosed(() => this.#settle(answers));
     }
 
     /** Filters by family and records the answers for this name. */
     #settle(raw: WitIpAddress[]): WitIpAddress[] {
-      const family = this.#decision.family;
-      const kept = raw.filter((a) => {
-        if (!family) return true;
-        return (ipText(a).includes(":") ? "ipv6" : "ipv4") === family;
-      });
+      const decision = this.#decision;
+      if (!decision) return raw;
+      const family = decision.family;
+      const kept = raw.filter((a) => !family || (ipText(a).includes(":") ? "ipv6" : "ipv4") === family);
       if (raw.length > 0 && kept.length === 0) throw "name-unresolvable";
-      guard.table.record(this.#decision.host, kept.map(ipText));
+      guard.table.record(decision.host, kept.map(ipText));
       return kept;
     }
 
@@ -46,7 +53,7 @@ export function createLookup(context: Context) {
           if (next === undefined) break;
           raw.push(next);
         }
-        this.#answers = this.#settle(raw);
+        this.#answers = failClosed(() => this.#settle(raw));
       }
       return this.#answers[this.#next++];
     }
@@ -58,9 +65,15 @@ export function createLookup(context: Context) {
     }
   }
 
-  function resolveAddresses(network: unknown, name: string): ResolveAddressStream {
-    checkNetwork(context, network);
-    const decision = guard.decide({ op: "resolve", host: name });
+  function start(name: string): ResolveAddressStream {
+    if (!grants.resolve) {
+      guard.decide({ op: "resolve", host: name });
+      throw "permanent-resolver-failure";
+    }
+    const read = readLookupName(name);
+    if (!read) throw "invalid-argument";
+    if (read.kind === "ip") return new ResolveAddressStream(undefined, undefined, [read.ip]);
+    const decision = guard.decide({ op: "resolve", host: read.name });
     if (!decision.allowed) throw "permanent-resolver-failure";
     const mapped = decision.mapped?.addresses;
     if (mapped) {
@@ -68,8 +81,34 @@ export function createLookup(context: Context) {
       if (answers.some((a) => a === undefined)) throw "permanent-resolver-failure";
       return new ResolveAddressStream(decision, undefined, answers as WitIpAddress[]);
     }
-    return new ResolveAddressStream(decision, base.ipNameLookup.resolveAddresses(realNetwork, name));
+    return new ResolveAddressStream(decision, base.ipNameLookup.resolveAddresses(realNetwork, read.name));
   }
 
-  return { ipNameLookup: { ResolveAddressStream, resolveAddresses } };
+  function resolveAddresses(network: unknown, name: string): ResolveAddressStream {
+    checkNetwork(context, network);
+    return failClosed(() => start(name));
+  }
+
+  /** Every answer for `name` (IP text), decided and recorded as a guest lookup is; blocks. Throws the error code. */
+  function resolveBlocking(name: string): string[] {
+    return failClosed(() => {
+      const stream = start(name);
+      const answers: string[] = [];
+      for (let i = 0; i < 10_000; i++) {
+        let next: WitIpAddress | undefined;
+        try {
+          next = stream.resolveNextAddress();
+        } catch (error) {
+          if (error !== "would-block") throw error;
+          (stream.subscribe() as { block(): void }).block();
+          continue;
+        }
+        if (next === undefined) return answers;
+        answers.push(ipText(next));
+      }
+      throw "permanent-resolver-failure";
+    });
+  }
+
+  return { ipNameLookup: { ResolveAddressStream, resolveAddresses }, resolveBlocking };
 }

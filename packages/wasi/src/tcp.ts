@@ -1,16 +1,20 @@
 /**
  * Guarded `wasi:sockets/tcp`: a `TcpSocket` class per instance that wraps
- * the shim's genuine socket. start-bind, start-listen and accept are decided
- * as inbound tcp, start-connect as outbound tcp; a denial throws the WASI
- * error `access-denied` before the shim (and so the OS) sees anything.
- * Mappings are applied on the way in; `local-address` / `remote-address`
- * report the guest's own view.
+ * the shim's genuine socket. Each call runs in wasmtime's order: a protocol
+ * and direction with no grant at all is `access-denied` first; then the
+ * socket's state (`invalid-state`, `concurrency-conflict` while a start is
+ * unfinished) and the arguments (`invalid-argument`, see validate.ts); only
+ * then the policy, where wasmtime's `socket_addr_check` sits: start-bind,
+ * start-listen and accept as inbound tcp, start-connect as outbound tcp. A
+ * denial throws `access-denied` before the shim (and so the OS) sees
+ * anything. Mappings are applied on the way in; `local-address` /
+ * `remote-address` report the guest's own view.
  */
 import type { Decision } from "@netperm/core";
 import { fromWit, toWit, withPort, type WitSocketAddress } from "./addresses.js";
 import { checkNetwork, symbolDispose, type Context, type ShimObject } from "./context.js";
-
-type Family = "ipv4" | "ipv6";
+import { failClosed } from "./fail-closed.js";
+import { isOfFamily, isUnicast, isValidRemote, unspecified, type Family } from "./validate.js";
 
 /** The real target of an allowed decision on `guest` (the mapped one, if any). */
 export function realTarget(decision: Decision, guest: WitSocketAddress, family: Family): WitSocketAddress | undefined {
@@ -19,18 +23,36 @@ export function realTarget(decision: Decision, guest: WitSocketAddress, family: 
   return toWit({ host: decision.mapped.host ?? g.host, port: decision.mapped.port ?? g.port }, family);
 }
 
-function sameAddress(a: WitSocketAddress, b: WitSocketAddress): boolean {
+export function sameAddress(a: WitSocketAddress, b: WitSocketAddress): boolean {
   const x = fromWit(a);
   const y = fromWit(b);
   return x.host === y.host && x.port === y.port;
 }
 
+/** The shim's states, as this wrapper sees them from the calls that succeeded. */
+type State = "init" | "binding" | "bound" | "listening" | "listener" | "connecting" | "connected" | "closed";
+const IN_PROGRESS: ReadonlySet<State> = new Set(["binding", "listening", "connecting"]);
+
+/** Calls `finish`; moves to `done` on success and to `failed` on an error other than would-block. */
+function settle<T>(finish: () => T, onDone: () => void, onFailed: () => void): T {
+  try {
+    const value = finish();
+    onDone();
+    return value;
+  } catch (error) {
+    if (error !== "would-block" && error !== "not-in-progress") onFailed();
+    throw error;
+  }
+}
+
 export function createTcp(context: Context) {
-  const { guard, base, realNetwork } = context;
+  const { guard, base, realNetwork, grants } = context;
+  const anyTcp = grants.tcpInbound || grants.tcpOutbound;
 
   class TcpSocket {
     readonly #inner: ShimObject;
     readonly #family: Family;
+    #state: State;
     /** What the guest bound to, when the real bind was mapped elsewhere. */
     #guestLocal: WitSocketAddress | undefined;
     /** What the guest asked to bind (listen and accept are decided on it). */
@@ -38,10 +60,16 @@ export function createTcp(context: Context) {
     /** What the guest connected to, when the real connect was mapped elsewhere. */
     #guestRemote: WitSocketAddress | undefined;
 
-    constructor(inner: ShimObject, family: Family, guestLocal?: WitSocketAddress) {
+    constructor(inner: ShimObject, family: Family, state: State = "init", guestLocal?: WitSocketAddress) {
       this.#inner = inner;
       this.#family = family;
+      this.#state = state;
       this.#guestLocal = guestLocal;
+    }
+
+    /** Every fallible call of a socket whose protocol has no grant at all is access-denied. */
+    #gate(): void {
+      if (!anyTcp) throw "access-denied";
     }
 
     #decideBind(local: WitSocketAddress): Decision {
@@ -49,58 +77,98 @@ export function createTcp(context: Context) {
       return guard.decide({ op: "bind", protocol: "tcp", host, port });
     }
 
+    /** No inbound grant: audit the bind it would have been and refuse. */
+    #inboundOff(): void {
+      if (grants.tcpInbound) return;
+      this.#decideBind(this.#requested ?? unspecified(this.#family));
+      throw "access-denied";
+    }
+
+    #checkState(allowed: readonly State[]): void {
+      if (IN_PROGRESS.has(this.#state)) throw "concurrency-conflict";
+      if (!allowed.includes(this.#state)) throw "invalid-state";
+    }
+
     startBind(network: unknown, localAddress: WitSocketAddress): void {
       checkNetwork(context, network);
-      const decision = this.#decideBind(localAddress);
-      if (!decision.allowed) throw "access-denied";
-      const real = realTarget(decision, localAddress, this.#family);
-      if (!real) throw "access-denied";
+      const real = failClosed(() => {
+        if (!grants.tcpInbound) {
+          this.#decideBind(localAddress);
+          throw "access-denied";
+        }
+        this.#checkState(["init"]);
+        if (!isUnicast(localAddress) || !isOfFamily(localAddress, this.#family)) throw "invalid-argument";
+        const decision = this.#decideBind(localAddress);
+        const target = decision.allowed ? realTarget(decision, localAddress, this.#family) : undefined;
+        if (!target) throw "access-denied";
+        return target;
+      });
       this.#inner.startBind(realNetwork, real);
+      this.#state = "binding";
       this.#requested = localAddress;
       this.#guestLocal = sameAddress(real, localAddress) ? undefined : localAddress;
     }
     finishBind(): void {
-      this.#inner.finishBind();
+      if (!grants.tcpInbound) throw "access-denied";
+      settle(() => this.#inner.finishBind(), () => (this.#state = "bound"), () => (this.#state = "init"));
     }
     startConnect(network: unknown, remoteAddress: WitSocketAddress): void {
       checkNetwork(context, network);
-      const { host, port } = fromWit(remoteAddress);
-      const decision = guard.decide({ op: "connect", protocol: "tcp", host, port });
-      if (!decision.allowed) throw "access-denied";
-      const real = realTarget(decision, remoteAddress, this.#family);
-      if (!real) throw "access-denied";
+      const real = failClosed(() => {
+        const { host, port } = fromWit(remoteAddress);
+        if (!grants.tcpOutbound) {
+          guard.decide({ op: "connect", protocol: "tcp", host, port });
+          throw "access-denied";
+        }
+        this.#checkState(["init", "bound"]);
+        if (!isUnicast(remoteAddress) || !isValidRemote(remoteAddress) || !isOfFamily(remoteAddress, this.#family)) throw "invalid-argument";
+        const decision = guard.decide({ op: "connect", protocol: "tcp", host, port });
+        const target = decision.allowed ? realTarget(decision, remoteAddress, this.#family) : undefined;
+        if (!target) throw "access-denied";
+        return target;
+      });
       this.#inner.startConnect(realNetwork, real);
+      this.#state = "connecting";
       this.#guestRemote = sameAddress(real, remoteAddress) ? undefined : remoteAddress;
     }
     finishConnect(): [unknown, unknown] {
-      return this.#inner.finishConnect();
+      if (!grants.tcpOutbound) throw "access-denied";
+      return settle(() => this.#inner.finishConnect(), () => (this.#state = "connected"), () => (this.#state = "closed"));
     }
     /** Listening is checked against the inbound rules for the address the guest bound. */
     startListen(): void {
-      if (!this.#requested) throw "invalid-state";
-      const decision = this.#decideBind(this.#requested);
-      if (!decision.allowed) throw "access-denied";
+      failClosed(() => {
+        this.#inboundOff();
+        this.#checkState(["bound"]);
+        if (!this.#requested || !this.#decideBind(this.#requested).allowed) throw "access-denied";
+      });
       this.#inner.startListen();
+      this.#state = "listening";
     }
     finishListen(): void {
-      this.#inner.finishListen();
+      if (!grants.tcpInbound) throw "access-denied";
+      settle(() => this.#inner.finishListen(), () => (this.#state = "listener"), () => (this.#state = "closed"));
     }
     accept(): [TcpSocket, unknown, unknown] {
-      if (!this.#requested) throw "invalid-state";
-      const decision = this.#decideBind(this.#requested);
-      if (!decision.allowed) throw "access-denied";
+      failClosed(() => {
+        if (!grants.tcpInbound) throw "access-denied";
+        if (this.#state !== "listener") throw "invalid-state";
+        if (!this.#requested || !this.#decideBind(this.#requested).allowed) throw "access-denied";
+      });
       const [socket, input, output] = this.#inner.accept() as [ShimObject, unknown, unknown];
-      const guestLocal = this.#guestLocal ? withPort(socket.localAddress(), fromWit(this.#guestLocal).port) : undefined;
-      return [new TcpSocket(socket, this.#family, guestLocal), input, output];
+      const guestLocal = failClosed(() => (this.#guestLocal ? withPort(socket.localAddress(), fromWit(this.#guestLocal).port) : undefined));
+      return [new TcpSocket(socket, this.#family, "connected", guestLocal), input, output];
     }
     localAddress(): WitSocketAddress {
+      this.#gate();
       const real = this.#inner.localAddress() as WitSocketAddress;
       if (!this.#guestLocal) return real;
-      const guest = fromWit(this.#guestLocal);
+      const guest = this.#guestLocal;
       // Bound with a mapping: the guest sees the port it asked for (or the real one for port 0).
-      return guest.port === 0 ? real : withPort(real, guest.port);
+      return failClosed(() => (fromWit(guest).port === 0 ? real : withPort(real, fromWit(guest).port)));
     }
     remoteAddress(): WitSocketAddress {
+      this.#gate();
       const real = this.#inner.remoteAddress() as WitSocketAddress;
       return this.#guestRemote ?? real;
     }
@@ -111,54 +179,70 @@ export function createTcp(context: Context) {
       return this.#family;
     }
     setListenBacklogSize(value: bigint): void {
+      this.#gate();
       this.#inner.setListenBacklogSize(value);
     }
     keepAliveEnabled(): boolean {
+      this.#gate();
       return this.#inner.keepAliveEnabled();
     }
     setKeepAliveEnabled(value: boolean): void {
+      this.#gate();
       this.#inner.setKeepAliveEnabled(value);
     }
     keepAliveIdleTime(): bigint {
+      this.#gate();
       return this.#inner.keepAliveIdleTime();
     }
     setKeepAliveIdleTime(value: bigint): void {
+      this.#gate();
       this.#inner.setKeepAliveIdleTime(value);
     }
     keepAliveInterval(): bigint {
+      this.#gate();
       return this.#inner.keepAliveInterval();
     }
     setKeepAliveInterval(value: bigint): void {
+      this.#gate();
       this.#inner.setKeepAliveInterval(value);
     }
     keepAliveCount(): number {
+      this.#gate();
       return this.#inner.keepAliveCount();
     }
     setKeepAliveCount(value: number): void {
+      this.#gate();
       this.#inner.setKeepAliveCount(value);
     }
     hopLimit(): number {
+      this.#gate();
       return this.#inner.hopLimit();
     }
     setHopLimit(value: number): void {
+      this.#gate();
       this.#inner.setHopLimit(value);
     }
     receiveBufferSize(): bigint {
+      this.#gate();
       return this.#inner.receiveBufferSize();
     }
     setReceiveBufferSize(value: bigint): void {
+      this.#gate();
       this.#inner.setReceiveBufferSize(value);
     }
     sendBufferSize(): bigint {
+      this.#gate();
       return this.#inner.sendBufferSize();
     }
     setSendBufferSize(value: bigint): void {
+      this.#gate();
       this.#inner.setSendBufferSize(value);
     }
     subscribe(): unknown {
       return this.#inner.subscribe();
     }
     shutdown(shutdownType: string): void {
+      this.#gate();
       this.#inner.shutdown(shutdownType);
     }
     [symbolDispose](): void {

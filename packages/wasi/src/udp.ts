@@ -1,15 +1,21 @@
 /**
- * Guarded `wasi:sockets/udp`: start-bind is decided as inbound udp, a
- * connected `stream(remote)` as outbound udp connect, and every datagram
- * sent to an explicit address as outbound udp send. Mapped targets are
- * translated on the way out and back on the way in, so received datagrams
- * carry the address the guest sent to.
+ * Guarded `wasi:sockets/udp`, in wasmtime's order (see tcp.ts): no grant
+ * for a direction first (`access-denied`), then state and arguments, then
+ * the policy. start-bind is decided as inbound udp, a connected
+ * `stream(remote)` as outbound udp connect, and every datagram sent to an
+ * explicit address as outbound udp send. Mapped targets are translated on
+ * the way out and back on the way in, so received datagrams carry the
+ * address the guest sent to. UDP without an inbound grant can do nothing
+ * (WASI 0.2 sockets must be bound before they stream), so it is off.
  */
 import { fromWit, withPort, type WitSocketAddress } from "./addresses.js";
 import { checkNetwork, symbolDispose, type Context, type ShimObject } from "./context.js";
-import { realTarget } from "./tcp.js";
+import { failClosed } from "./fail-closed.js";
+import { realTarget, sameAddress } from "./tcp.js";
+import { isOfFamily, isValidRemote, type Family } from "./validate.js";
 
-type Family = "ipv4" | "ipv6";
+/** wasmtime's MAX_DATAGRAM_SIZE. */
+const MAX_DATAGRAM = 65535;
 
 export interface Datagram {
   data: Uint8Array;
@@ -21,8 +27,11 @@ function key(address: WitSocketAddress): string {
   return `${host}|${port}`;
 }
 
+type State = "init" | "binding" | "bound" | "connected" | "closed";
+
 export function createUdp(context: Context) {
-  const { guard, base, realNetwork } = context;
+  const { guard, base, realNetwork, grants } = context;
+  const udpOn = grants.udpInbound;
 
   /** Per socket: real peer address -> the address the guest used for it. */
   type Reverse = Map<string, WitSocketAddress>;
@@ -35,11 +44,14 @@ export function createUdp(context: Context) {
       this.#reverse = reverse;
     }
     receive(maxResults: bigint): Datagram[] {
+      if (!udpOn) throw "access-denied";
       const got = this.#inner.receive(maxResults) as Datagram[];
-      return got.map((d) => {
-        const guest = d.remoteAddress ? this.#reverse.get(key(d.remoteAddress)) : undefined;
-        return guest ? { data: d.data, remoteAddress: guest } : d;
-      });
+      return failClosed(() =>
+        got.map((d) => {
+          const guest = d.remoteAddress ? this.#reverse.get(key(d.remoteAddress)) : undefined;
+          return guest ? { data: d.data, remoteAddress: guest } : d;
+        }),
+      );
     }
     subscribe(): unknown {
       return this.#inner.subscribe();
@@ -53,35 +65,57 @@ export function createUdp(context: Context) {
     readonly #inner: ShimObject;
     readonly #family: Family;
     readonly #reverse: Reverse;
-    constructor(inner: ShimObject, family: Family, reverse: Reverse) {
+    /** The guest's remote when the stream was made connected. */
+    readonly #remote: WitSocketAddress | undefined;
+    constructor(inner: ShimObject, family: Family, reverse: Reverse, remote: WitSocketAddress | undefined) {
       this.#inner = inner;
       this.#family = family;
       this.#reverse = reverse;
+      this.#remote = remote;
     }
     checkSend(): bigint {
+      if (!udpOn) throw "access-denied";
       return this.#inner.checkSend();
     }
+
+    /** One datagram, checked as wasmtime's `send` does; the real datagram to hand the shim. */
+    #check(datagram: Datagram): Datagram {
+      const to = datagram.remoteAddress;
+      if (!grants.udpOutbound) {
+        if (to) guard.decide({ op: "send", protocol: "udp", ...fromWit(to) });
+        throw "access-denied";
+      }
+      if (datagram.data.length > MAX_DATAGRAM) throw "datagram-too-large";
+      if (!to) {
+        if (!this.#remote) throw "invalid-argument";
+        return datagram; // the stream is connected: decided at `stream(remote)`.
+      }
+      if (!isValidRemote(to) || !isOfFamily(to, this.#family)) throw "invalid-argument";
+      if (this.#remote && !sameAddress(this.#remote, to)) throw "invalid-argument";
+      if (this.#remote) return { data: datagram.data, remoteAddress: undefined };
+      const { host, port } = fromWit(to);
+      const decision = guard.decide({ op: "send", protocol: "udp", host, port });
+      const real = decision.allowed ? realTarget(decision, to, this.#family) : undefined;
+      if (!real) throw "access-denied";
+      if (key(real) !== key(to)) this.#reverse.set(key(real), to);
+      return { data: datagram.data, remoteAddress: real };
+    }
+
     /**
-     * Sends the longest allowed prefix. A denied first datagram is
-     * `access-denied`; a later one ends the batch (WASI: once one datagram is
-     * sent, `send` returns the count, never an error).
+     * Sends the longest prefix that passes. A refused first datagram is its
+     * error; a later one ends the batch (WASI: once one datagram is sent,
+     * `send` returns the count, never an error).
      */
     send(datagrams: Datagram[]): bigint {
+      if (!udpOn) throw "access-denied";
       const out: Datagram[] = [];
       for (const datagram of datagrams) {
-        if (!datagram.remoteAddress) {
-          out.push(datagram); // the stream is connected: decided at `stream(remote)`.
-          continue;
-        }
-        const { host, port } = fromWit(datagram.remoteAddress);
-        const decision = guard.decide({ op: "send", protocol: "udp", host, port });
-        const real = decision.allowed ? realTarget(decision, datagram.remoteAddress, this.#family) : undefined;
-        if (!real) {
-          if (out.length === 0) throw "access-denied";
+        try {
+          out.push(failClosed(() => this.#check(datagram)));
+        } catch (error) {
+          if (out.length === 0) throw error;
           break;
         }
-        if (key(real) !== key(datagram.remoteAddress)) this.#reverse.set(key(real), datagram.remoteAddress);
-        out.push({ data: datagram.data, remoteAddress: real });
       }
       return out.length === 0 ? 0n : this.#inner.send(out);
     }
@@ -96,7 +130,7 @@ export function createUdp(context: Context) {
   class UdpSocket {
     readonly #inner: ShimObject;
     readonly #family: Family;
-    #requested: WitSocketAddress | undefined;
+    #state: State = "init";
     #guestLocal: WitSocketAddress | undefined;
     #guestRemote: WitSocketAddress | undefined;
     readonly #reverse: Reverse = new Map();
@@ -106,44 +140,75 @@ export function createUdp(context: Context) {
       this.#family = family;
     }
 
+    #gate(): void {
+      if (!udpOn) throw "access-denied";
+    }
+
     startBind(network: unknown, localAddress: WitSocketAddress): void {
       checkNetwork(context, network);
-      const { host, port } = fromWit(localAddress);
-      const decision = guard.decide({ op: "bind", protocol: "udp", host, port });
-      if (!decision.allowed) throw "access-denied";
-      const real = realTarget(decision, localAddress, this.#family);
-      if (!real) throw "access-denied";
+      const real = failClosed(() => {
+        const { host, port } = fromWit(localAddress);
+        if (!udpOn) {
+          guard.decide({ op: "bind", protocol: "udp", host, port });
+          throw "access-denied";
+        }
+        if (this.#state === "binding") throw "concurrency-conflict";
+        if (this.#state !== "init") throw "invalid-state";
+        if (!isOfFamily(localAddress, this.#family)) throw "invalid-argument";
+        const decision = guard.decide({ op: "bind", protocol: "udp", host, port });
+        const target = decision.allowed ? realTarget(decision, localAddress, this.#family) : undefined;
+        if (!target) throw "access-denied";
+        return target;
+      });
       this.#inner.startBind(realNetwork, real);
-      this.#requested = localAddress;
+      this.#state = "binding";
       this.#guestLocal = key(real) === key(localAddress) ? undefined : localAddress;
     }
     finishBind(): void {
-      this.#inner.finishBind();
+      this.#gate();
+      try {
+        this.#inner.finishBind();
+        this.#state = "bound";
+      } catch (error) {
+        if (error !== "would-block" && error !== "not-in-progress") this.#state = "closed";
+        throw error;
+      }
     }
     stream(remoteAddress: WitSocketAddress | undefined): [IncomingDatagramStream, OutgoingDatagramStream] {
-      if (!this.#requested) throw "invalid-state";
-      let real: WitSocketAddress | undefined;
-      if (remoteAddress) {
+      const real = failClosed(() => {
+        this.#gate();
+        if (remoteAddress && !grants.udpOutbound) {
+          const { host, port } = fromWit(remoteAddress);
+          guard.decide({ op: "connect", protocol: "udp", host, port });
+          throw "access-denied";
+        }
+        if (this.#state !== "bound" && this.#state !== "connected") throw "invalid-state";
+        if (!remoteAddress) return undefined;
+        if (!isOfFamily(remoteAddress, this.#family) || !isValidRemote(remoteAddress)) throw "invalid-argument";
         const { host, port } = fromWit(remoteAddress);
         const decision = guard.decide({ op: "connect", protocol: "udp", host, port });
-        real = decision.allowed ? realTarget(decision, remoteAddress, this.#family) : undefined;
-        if (!real) throw "access-denied";
-        if (key(real) !== key(remoteAddress)) this.#reverse.set(key(real), remoteAddress);
-      }
+        const target = decision.allowed ? realTarget(decision, remoteAddress, this.#family) : undefined;
+        if (!target) throw "access-denied";
+        if (key(target) !== key(remoteAddress)) this.#reverse.set(key(target), remoteAddress);
+        return target;
+      });
       const [incoming, outgoing] = this.#inner.stream(real) as [ShimObject, ShimObject];
+      this.#state = remoteAddress ? "connected" : "bound";
       this.#guestRemote = remoteAddress && real && key(real) !== key(remoteAddress) ? remoteAddress : undefined;
       return [
         new IncomingDatagramStream(incoming, this.#reverse),
-        new OutgoingDatagramStream(outgoing, this.#family, this.#reverse),
+        new OutgoingDatagramStream(outgoing, this.#family, this.#reverse, remoteAddress),
       ];
     }
     localAddress(): WitSocketAddress {
+      this.#gate();
       const real = this.#inner.localAddress() as WitSocketAddress;
-      if (!this.#guestLocal) return real;
-      const guest = fromWit(this.#guestLocal);
-      return guest.port === 0 ? real : withPort(real, guest.port);
+      const guest = this.#guestLocal;
+      if (!guest) return real;
+      return failClosed(() => (fromWit(guest).port === 0 ? real : withPort(real, fromWit(guest).port)));
     }
     remoteAddress(): WitSocketAddress {
+      this.#gate();
       const real = this.#inner.remoteAddress() as WitSocketAddress;
       return this.#guestRemote ?? real;
     }
@@ -151,21 +216,27 @@ export function createUdp(context: Context) {
       return this.#family;
     }
     unicastHopLimit(): number {
+      this.#gate();
       return this.#inner.unicastHopLimit();
     }
     setUnicastHopLimit(value: number): void {
+      this.#gate();
       this.#inner.setUnicastHopLimit(value);
     }
     receiveBufferSize(): bigint {
+      this.#gate();
       return this.#inner.receiveBufferSize();
     }
     setReceiveBufferSize(value: bigint): void {
+      this.#gate();
       this.#inner.setReceiveBufferSize(value);
     }
     sendBufferSize(): bigint {
+      this.#gate();
       return this.#inner.sendBufferSize();
     }
     setSendBufferSize(value: bigint): void {
+      this.#gate();
       this.#inner.setSendBufferSize(value);
     }
     subscribe(): unknown {

@@ -1,28 +1,13 @@
 /** Grants are per instance; with every grant the guarded host behaves as the stock one. */
 import { parsePolicy } from "@netperm/core";
-import { WASIShim } from "@bytecodealliance/preview2-shim/instantiation";
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
-import { runCommand, transpileComponent } from "../src/index.js";
+import { runCommand } from "../src/index.js";
 import { buildGuests } from "./guests/build.js";
 import { transpileCache } from "./helpers/cache.js";
-import { netops, type GuestResult } from "./helpers/guest.js";
+import { netops, stockNetops, type GuestResult } from "./helpers/guest.js";
 import { trackPeers } from "./helpers/tracked.js";
 
 const peers = trackPeers();
-
-/** The netops guest under the stock jco host (preview2-shim's own sockets, everything allowed). */
-async function stockNetops(): Promise<(req: Record<string, unknown>) => GuestResult> {
-  const { netops: file } = await buildGuests();
-  const t = await transpileComponent(await readFile(file), { cacheDir: transpileCache });
-  const glue = (await import(pathToFileURL(join(t.dir, "component.js")).href)) as { instantiate: (g: unknown, i: unknown) => Promise<Record<string, { exec(s: string): string }>> };
-  const wasm = (globalThis as unknown as { WebAssembly: { compile(b: Uint8Array): Promise<unknown> } }).WebAssembly;
-  const instance = await glue.instantiate(async (p: string) => wasm.compile(await readFile(join(t.dir, p))), new WASIShim().getImportObject());
-  const probe = instance["netperm:guests/probe@0.1.0"] ?? instance.probe;
-  return (req) => JSON.parse(probe!.exec(JSON.stringify(req))) as GuestResult;
-}
 
 describe("instances", () => {
   it("two instances with different policies, interleaved, each keep their own grants and tables", async () => {

@@ -2,19 +2,21 @@
 // receiver, resolver), its environment and preopened files behind one JSON
 // entry point, plus a wasi:cli/run that takes one such request per argument.
 // Ops: tcp*, udp*, resolve (network); env, exit (wasi:cli); preopens,
-// readFile, writeFile (wasi:filesystem through the preopens).
+// readFile, writeFile (wasi:filesystem through the preopens); script (one
+// wasi:sockets call per step, see script.js).
 import { getArguments } from "wasi:cli/environment@0.2.12";
 import { getStdout } from "wasi:cli/stdout@0.2.12";
 import { env, exit } from "./env.js";
 import { preopens, readFile, writeFile } from "./fs.js";
 import { encode } from "./io.js";
 import { resolve } from "./resolver.js";
+import { script } from "./script.js";
 import { tcpAcceptEcho, tcpClose, tcpConnect, tcpListen } from "./tcp.js";
 import { udpBind, udpClose, udpEcho, udpSend } from "./udp.js";
 
 const ops = {
   tcpConnect, tcpListen, tcpAcceptEcho, tcpClose, udpBind, udpSend, udpEcho, udpClose, resolve,
-  env, exit, preopens, readFile, writeFile,
+  env, exit, preopens, readFile, writeFile, script,
 };
 
 function exec(text) {
