@@ -2,7 +2,7 @@
  * Enforcement: turns a request (protocol, operation, host as asked, port)
  * into the list of real endpoints the proxy may open, or a refusal. Every
  * answer comes from `compile(policy).decide`; this file adds only the I/O the
- * core must not do: resolving a name (DESIGN §3: a proxy given a name checks
+ * core must not do: resolving a name (docs/design.md, Decisions: a proxy given a name checks
  * the name, resolves it itself, and connects only to answers that also pass
  * every deny rule and the family restriction).
  */

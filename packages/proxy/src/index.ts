@@ -1,6 +1,6 @@
 /**
  * @netperm/proxy: a SOCKS5 + HTTP CONNECT + HTTP forward proxy on one port
- * that enforces a netperm policy on real sockets (DESIGN §4).
+ * that enforces a netperm policy on real sockets (docs/design.md, Packages).
  */
 export { createProxy, listenWarnings, systemResolver, type Proxy, type ProxyOptions, type ProxyStats } from "./proxy.js";
 export type { Resolver, Endpoint, GateRequest, GateResult } from "./gate.js";

@@ -1,5 +1,5 @@
 /**
- * DESIGN §5, across packages: random policies and random requests (SOCKS5
+ * docs/design.md, Testing, across packages: random policies and random requests (SOCKS5
  * by domain and by address, HTTP forward, HTTP CONNECT; names mapped to
  * loopback by the injected resolver) are decided by the proxy exactly as
  * `compile(policy).decide` decides them, and an allowed request reaches
@@ -73,7 +73,7 @@ type Verdict = "allow" | "deny" | "unresolved";
 const kinds = new Set<string>();
 let answerDenials = 0;
 
-/** The reference: core's decisions, composed as DESIGN §3 describes, with the table kept alongside. */
+/** The reference: core's decisions, composed as docs/design.md, Decisions describes, with the table kept alongside. */
 function expected(decide: ReturnType<typeof compile>["decide"], table: ResolutionTable, answers: Record<string, string[]>, host: string, p: number): { verdict: Verdict; decision: Decision; reach: string[] } {
   const first = decide({ op: "connect", protocol: "tcp", host, port: p }, table);
   if (!first.allowed) return { verdict: "deny", decision: first, reach: [] };

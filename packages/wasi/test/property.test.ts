@@ -1,5 +1,5 @@
 /**
- * DESIGN §5: random policies and random guest socket operations; the
+ * docs/design.md, Testing: random policies and random guest socket operations; the
  * guarded host must decide every one exactly as `compile(policy).decide`
  * does (allowed or not, and the reason), and a denied operation must fail in
  * the guest with `access-denied` / `permanent-resolver-failure`. One guest
