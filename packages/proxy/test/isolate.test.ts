@@ -10,6 +10,7 @@ import { readdirSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { auditView } from "./audit-view.js";
 import fc from "fast-check";
 import { compile, parsePolicy } from "@netperm/core";
 import { capability, describeWhere, systemProgram } from "@netperm/testkit";
@@ -51,7 +52,7 @@ const tempDirs = (): string[] => readdirSync(tmpdir()).filter((n) => n.startsWit
 
 async function run(prefer: "bwrap" | "unshare", flags: readonly string[], command: string, args: readonly string[]) {
   const audit: AuditRecord[] = [];
-  const proxyAudit: unknown[] = [];
+  const proxyAudit: AuditRecord[] = [];
   const p = await execIsolated(parsePolicy(flags), command, args, { prefer, stdio: "pipe", onAudit: (r) => audit.push(r) });
   p.proxy.on("audit", (r) => proxyAudit.push(r));
   let out = "";
@@ -125,7 +126,7 @@ for (const prefer of ["bwrap", "unshare"] as const) {
       const r = await run(prefer, ["--allow-outbound=tcp://localhost", `--deny-outbound=tcp://127.0.0.1:${tcp.port}`], "sh", ["-c", `printf x | curl -sS --max-time 5 -x "$ALL_PROXY" telnet://127.0.0.1:${tcp.port}`]);
       expect(r.exit.exitCode).not.toBe(0);
       expect(tcp.accepted()).toBe(before);
-      expect(r.proxyAudit).toEqual([expect.objectContaining({ verdict: "deny", rule: `--deny-outbound=tcp://127.0.0.1:${tcp.port}` })]);
+      expect(r.proxyAudit.map(auditView)).toEqual([expect.objectContaining({ verdict: "deny", rule: `--deny-outbound=tcp://127.0.0.1:${tcp.port}` })]);
     });
 
     it("carries SOCKS5 UDP ASSOCIATE through the relay when allowed, and drops the datagram when denied", async () => {
@@ -147,7 +148,7 @@ print(u.recvfrom(100)[0][10:].decode())`;
       const no = await run(prefer, ["--allow-outbound=tcp://localhost"], "python3", ["-c", script]);
       expect(no.exit.exitCode).not.toBe(0);
       expect(udpSeen).toBe(before + 1);
-      expect(no.proxyAudit).toEqual([expect.objectContaining({ protocol: "socks5-udp", verdict: "deny" })]);
+      expect(no.proxyAudit.map(auditView)).toEqual([expect.objectContaining({ protocol: "socks5-udp", verdict: "deny" })]);
     });
 
     it("publishes an inbound port only when a rule allows it, audited as point exec, front end inbound", async () => {
