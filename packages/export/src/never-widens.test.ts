@@ -3,12 +3,13 @@
  * reference evaluators in test/evaluate.ts), netperm's compile(policy).decide
  * allows too, for random policies, resolution tables and operations.
  */
-import { compile, parseRule, ResolutionTable, type FlagKind, type Operation, type Policy, type Rule } from "@netperm/core";
+import { compile, ResolutionTable, type FlagKind, type Operation } from "@netperm/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { ciliumAllows, k8sAllows, nftAllows } from "../test/evaluate.js";
 import { exportPolicy, type ExportFormat } from "./index.js";
+import { validPolicy } from "../test/valid-policy.js";
 
 const NAMES = ["a.test", "b.a.test", "x.b.a.test", "c.test", "localhost"];
 const HOSTS = ["*", "localhost", "a.test", "*.a.test", "*.test", "c.test", "10.0.0.0/8", "10.1.0.0/16", "10.1.2.3", "127.0.0.1", "[::1]", "[2001:db8::]/32", "[2001:db8::5]", "192.168.1.10", "eth0"];
@@ -30,17 +31,7 @@ const flagArb = fc.oneof(
 );
 
 /** Random valid policies: candidate flags the parser refuses (e.g. a family that contradicts the host) are dropped. */
-const policyArb = fc.array(flagArb, { maxLength: 8 }).map((flags): Policy => {
-  const rules: Rule[] = [];
-  for (const [kind, value] of flags) {
-    try {
-      rules.push(parseRule(kind, value, { index: rules.length }));
-    } catch {
-      // not a valid rule of the grammar: not part of this policy
-    }
-  }
-  return { rules };
-});
+const policyArb = fc.array(flagArb, { maxLength: 8 }).map(validPolicy);
 
 const tableArb = fc.uniqueArray(fc.tuple(fc.constantFrom(...NAMES.slice(0, 4)), fc.constantFrom(...ADDRESSES)), { maxLength: 6 });
 const opArb: fc.Arbitrary<Operation> = fc.oneof(
