@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { itWhere, systemProgram } from "@netperm/testkit";
+import { describeWhere, itWhere, networkNamespaces, systemProgram } from "@netperm/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cliDir, runCli } from "./run-cli.js";
 
@@ -96,12 +96,19 @@ describe("netperm proxy", () => {
   });
 });
 
-describe("netperm exec", () => {
+/** exec isolated (the default on Linux, where namespaces can be made) and with --no-isolate (everywhere). */
+const EXEC_MODES = [
+  { name: "isolated", flags: [] as string[], needs: [networkNamespaces()] },
+  { name: "--no-isolate", flags: ["--no-isolate"], needs: [] },
+] as const;
+
+for (const { name, flags, needs } of EXEC_MODES) {
+describeWhere(needs, `netperm exec (${name})`, () => {
   itWhere([curlProgram], "points curl at the proxy: allowed gets the page, denied gets 403 (curl -f exits 22, and so does exec)", async () => {
-    const ok = await runCli(["exec", "--allow-outbound=tcp://localhost", "--", "curl", "-sS", "-f", `http://localhost:${port}/via-exec`]);
+    const ok = await runCli(["exec", ...flags, "--allow-outbound=tcp://localhost", "--", "curl", "-sS", "-f", `http://localhost:${port}/via-exec`]);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toBe("hello from /via-exec\n");
-    const no = await runCli(["exec", "--allow-outbound=tcp://example.com:443", "--", "curl", "-sS", "-f", `http://localhost:${port}/nope`]);
+    const no = await runCli(["exec", ...flags, "--allow-outbound=tcp://example.com:443", "--", "curl", "-sS", "-f", `http://localhost:${port}/nope`]);
     expect(no.code).toBe(22);
     expect(seen).not.toContain("/nope");
     expect(no.stderr).toContain(`netperm: denied: forward connect localhost:${port}`);
@@ -109,7 +116,7 @@ describe("netperm exec", () => {
 
   it("sets HTTP_PROXY, HTTPS_PROXY, ALL_PROXY (socks5h) in both cases and empties NO_PROXY", async () => {
     const script = "console.log(JSON.stringify([process.env.HTTP_PROXY, process.env.https_proxy, process.env.ALL_PROXY, process.env.all_proxy, process.env.NO_PROXY ?? null, process.env.no_proxy ?? null]))";
-    const r = await runCli(["exec", "--allow-outbound=tcp://localhost", "--", process.execPath, "-e", script], { env: { NO_PROXY: "*", no_proxy: "*" } });
+    const r = await runCli(["exec", ...flags, "--allow-outbound=tcp://localhost", "--", process.execPath, "-e", script], { env: { NO_PROXY: "*", no_proxy: "*" } });
     expect(r.code).toBe(0);
     const [http, https, all, allLower, noProxy, noProxyLower] = JSON.parse(r.stdout) as (string | null)[];
     expect(http).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
@@ -120,23 +127,24 @@ describe("netperm exec", () => {
   });
 
   it("exits with the child's exit code", async () => {
-    const r = await runCli(["exec", "--allow-outbound=tcp://localhost", "--", process.execPath, "-e", "process.exit(7)"]);
+    const r = await runCli(["exec", ...flags, "--allow-outbound=tcp://localhost", "--", process.execPath, "-e", "process.exit(7)"]);
     expect(r.code).toBe(7);
   });
 
   it("answers 127 for a command that does not exist and 2 for no command", async () => {
-    expect((await runCli(["exec", "--allow-outbound=tcp://localhost", "--", "netperm-no-such-program"])).code).toBe(127);
-    const none = await runCli(["exec", "--allow-outbound=tcp://localhost"]);
+    expect((await runCli(["exec", ...flags, "--allow-outbound=tcp://localhost", "--", "netperm-no-such-program"])).code).toBe(127);
+    const none = await runCli(["exec", ...flags, "--allow-outbound=tcp://localhost"]);
     expect(none.code).toBe(2);
     expect(none.stderr).toContain("exec needs a command after --");
   });
 
   it("forwards SIGTERM to the child and exits with its code", async () => {
     const script = "process.on('SIGTERM', () => { console.log('got SIGTERM'); process.exit(3); }); console.log('ready'); setInterval(() => {}, 1000);";
-    const exec = startCli(["exec", "--allow-outbound=tcp://localhost", "--", process.execPath, "-e", script]);
+    const exec = startCli(["exec", ...flags, "--allow-outbound=tcp://localhost", "--", process.execPath, "-e", script]);
     await until(() => exec.out().includes("ready"), "the child to start");
     exec.kill("SIGTERM");
     expect(await exited(exec)).toBe(3);
     expect(exec.out()).toContain("got SIGTERM");
   });
 });
+}

@@ -13,22 +13,14 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { auditView } from "./audit-view.js";
 import fc from "fast-check";
 import { compile, parsePolicy } from "@netperm/core";
-import { capability, describeWhere, systemProgram } from "@netperm/testkit";
+import { describeWhere, networkNamespaces, systemProgram } from "@netperm/testkit";
 import { chooseNamespace, execIsolated, type AuditRecord } from "../src/index.js";
 import { echoServer, type EchoServer } from "./helpers.js";
-import { execFileSync } from "node:child_process";
 
 const curl = systemProgram("curl", "curl");
 const python = systemProgram("python3", "python3");
 const bwrap = systemProgram("bwrap", "bubblewrap");
-const netns = capability("network namespaces", "unshare (util-linux) + ip (iproute2), and a kernel that allows them", () => {
-  try {
-    execFileSync("unshare", process.getuid?.() === 0 ? ["--net", "true"] : ["--user", "--map-root-user", "--net", "true"], { stdio: "ignore" });
-    return undefined;
-  } catch (e) {
-    return (e as Error).message;
-  }
-});
+const netns = networkNamespaces();
 
 let tcp: EchoServer;
 let udpSeen = 0;

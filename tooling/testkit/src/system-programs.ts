@@ -17,6 +17,7 @@
  *   describeWhere([nft], "nftables in a real kernel", () => { it(...) });
  *   itWhere([curl], "serves curl", async () => { ... });
  */
+import { execFileSync } from "node:child_process";
 import { appendFileSync } from "node:fs";
 import { accessSync, constants, statSync } from "node:fs";
 import { delimiter, join } from "node:path";
@@ -122,4 +123,19 @@ function reportSkipped(missing: readonly Requirement[], title: string): string {
 function expectFile(): string | undefined {
   const state = (globalThis as { __vitest_worker__?: { filepath?: string } }).__vitest_worker__;
   return state?.filepath?.replace(`${process.cwd()}/`, "");
+}
+
+let namespaces: Requirement | undefined;
+
+/** Network namespaces can be made here (`unshare --net`, with a user namespace when not root). Probed once. */
+export function networkNamespaces(): Requirement {
+  namespaces ??= capability("network namespaces", "unshare (util-linux) + ip (iproute2), and a kernel that allows them", () => {
+    try {
+      execFileSync("unshare", process.getuid?.() === 0 ? ["--net", "true"] : ["--user", "--map-root-user", "--net", "true"], { stdio: "ignore" });
+      return undefined;
+    } catch (e) {
+      return (e as Error).message;
+    }
+  });
+  return namespaces;
 }
