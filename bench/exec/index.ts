@@ -5,25 +5,19 @@
  * - through the relay vs through the proxy directly: bulk download (MiB/s)
  *   and sequential SOCKS5 connections (per second), the client a Node
  *   program inside the namespace vs the same program on the host.
- * Results: bench/results/exec-<date>T<hhmm>.json and exec-latest.json.
+ * Results: bench/results/exec-<stamp>.json and exec-latest.json (bench/record.ts).
  */
 import { execFile, spawnSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
 import { createServer, type Socket } from "node:net";
-import { loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parsePolicy } from "@netperm/core";
 import { createProxy, execIsolated } from "@netperm/proxy";
+import { machine, median, saveResult } from "../record.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const quick = process.argv.includes("--quick");
 const cli = join(here, "../../apps/cli/src/bin.ts");
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 
 function time(file: string, args: string[]): number {
   const t = process.hrtime.bigint();
@@ -54,6 +48,7 @@ function once(bytes) { return new Promise((res, rej) => {
 })();`;
 
 async function main(): Promise<void> {
+  const started = new Date();
   const runs = quick ? 5 : 15;
   const bare = median(Array.from({ length: runs }, () => time("true", [])));
   const node = [process.execPath, "--conditions=@netperm/source", "--import", "tsx", cli];
@@ -106,21 +101,15 @@ async function main(): Promise<void> {
   await proxy.close();
   sink.close();
   const result = {
-    date: new Date().toISOString(),
-    loadavg: loadavg(),
+    machine: machine(),
     startupMs: { true: bare, execNoIsolate: noIsolate, execIsolated: isolated, isolatedOverNoIsolateMs: isolated - noIsolate, isolatedOverTrue: isolated / bare },
     bulkMiBps: { proxy: median(bulk.proxy), relay: median(bulk.relay), ratio: median(bulk.relay) / median(bulk.proxy) },
     sequentialPerSecond: { proxy: median(seq.proxy), relay: median(seq.relay), ratio: median(seq.relay) / median(seq.proxy) },
     runs: { startup: runs, rounds, bulkBytes: bytes, sequential: seqN },
   };
   console.log(JSON.stringify(result, null, 2));
-  if (!process.argv.includes("--no-save")) {
-    const dir = join(here, "../results");
-    mkdirSync(dir, { recursive: true });
-    const stamp = result.date.slice(0, 16).replace(/:/g, "").replace(/-(\d\d)$/, "$1");
-    writeFileSync(join(dir, `exec-${stamp}.json`), `${JSON.stringify(result, null, 2)}\n`);
-    writeFileSync(join(dir, "exec-latest.json"), `${JSON.stringify(result, null, 2)}\n`);
-  }
+  if (!process.argv.includes("--no-save")) process.stderr.write(`bench exec: wrote ${saveResult("exec", started, quick, result)}\n`);
+
 }
 
 await main();

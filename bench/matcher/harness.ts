@@ -160,7 +160,4 @@ export function built<T>(build: () => T): { value: T; ms: number; bytes: number 
   return { value, ms, bytes };
 }
 
-/** The median of a non-empty list. */
-export function median(list: readonly number[]): number {
-  return percentile([...list].sort((a, b) => a - b), 0.5);
-}
+export { median } from "../record.js";

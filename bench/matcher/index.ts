@@ -2,7 +2,7 @@
  * `pnpm bench matcher`: the compiled matcher at 1k, 10k, 100k and 1M rules,
  * against the naive reference decider and Node's `net.BlockList`, in one
  * run. Prints markdown on stdout, progress on stderr, and writes the figures
- * to `bench/results/matcher-<date>.json` and `bench/results/matcher-latest.json`.
+ * to `bench/results/matcher-<stamp>.json` and `bench/results/matcher-latest.json`.
  *
  * Options:
  *   --sizes 1k,10k     policy sizes (default 1k,10k,100k,1M)
@@ -11,11 +11,11 @@
  *   --no-save          print only, write no JSON
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { saveResult } from "../record.js";
 import { settledMemory } from "./harness.js";
 import { dependentLoads, type LoadLatency } from "./memory-latency.js";
 import { markdown, sizeLabel, targets } from "./report.js";
@@ -86,28 +86,15 @@ function main(): void {
       `${git.coreModified === true ? " with uncommitted changes in packages/core/src" : ""}\n\n${text}`,
   );
   if (values["no-save"]) return;
-  const dir = join(here, "..", "results");
-  mkdirSync(dir, { recursive: true });
-  const date = new Date(started).toISOString().slice(0, 10);
-  const json = `${JSON.stringify(
-    {
-      benchmark: "matcher",
-      date: new Date(started).toISOString(),
-      git,
-      machine: { ...info, loadAverage1mBefore: loadBefore },
-      seed,
-      quick: values.quick,
-      budgetsMs: budgets,
-      durationS: (Date.now() - started) / 1000,
-      targets: goals,
-      sizes: results,
-    },
-    null,
-    2,
-  )}\n`;
-  const file = join(dir, `matcher-${date}${values.quick ? "-quick" : ""}.json`);
-  writeFileSync(file, json);
-  if (!values.quick) writeFileSync(join(dir, "matcher-latest.json"), json);
+  const file = saveResult("matcher", new Date(started), values.quick === true, {
+    git,
+    machine: { ...info, loadAverage1mBefore: loadBefore },
+    seed,
+    budgetsMs: budgets,
+    durationS: (Date.now() - started) / 1000,
+    targets: goals,
+    sizes: results,
+  });
   process.stderr.write(`bench matcher: wrote ${file}\n`);
 }
 

@@ -6,7 +6,11 @@
  * one run, alternating blocks so drift hits both alike. Reports the median
  * time per round trip of each and their ratio (guarded / stock).
  *
- * Options: --rounds=N (default 10), --per-round=N (default 100).
+ * Several runs (fresh alternation each), each giving a ratio; the reported
+ * figure is the median of the runs' ratios. Results: bench/results/wasi-*.json.
+ *
+ * Options: --runs=N (default 5), --rounds=N (default 10), --per-round=N
+ * (default 100), --quick (2 runs x 4 rounds x 30), --no-save.
  */
 import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
@@ -15,13 +19,24 @@ import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { parsePolicy } from "@netperm/core";
+import { machine, median, saveResult } from "../record.js";
 // Imported from sources: the bench runs with the @netperm/source condition.
 import { createHost, transpileComponent } from "@netperm/wasi";
 import { buildGuests } from "../../packages/wasi/test/guests/build.js";
 
-const { values } = parseArgs({ options: { rounds: { type: "string" }, "per-round": { type: "string" } } });
-const ROUNDS = Number(values.rounds ?? 10);
-const PER_ROUND = Number(values["per-round"] ?? 100);
+const { values } = parseArgs({
+  options: {
+    runs: { type: "string" },
+    rounds: { type: "string" },
+    "per-round": { type: "string" },
+    quick: { type: "boolean", default: false },
+    "no-save": { type: "boolean", default: false },
+  },
+});
+const quick = values.quick === true;
+const RUNS = Number(values.runs ?? (quick ? 2 : 5));
+const ROUNDS = Number(values.rounds ?? (quick ? 4 : 10));
+const PER_ROUND = Number(values["per-round"] ?? (quick ? 30 : 100));
 
 const wasiDir = resolve(import.meta.dirname, "../../packages/wasi");
 const requireFromWasi = createRequire(join(wasiDir, "package.json"));
@@ -59,12 +74,21 @@ function block(exec: Exec, port: number, n: number): number {
   return Number(process.hrtime.bigint() - started) / 1e6 / n;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+type Run = { stockMs: number; guardedMs: number; ratio: number; roundRatios: number[] };
+
+/** One run: ROUNDS rounds, alternating which host goes first so drift within a round is shared. */
+function run(stock: Exec, guarded: Exec, port: number): Run {
+  const times = { stock: [] as number[], guarded: [] as number[] };
+  for (let round = 0; round < ROUNDS; round++) {
+    const order: Array<"stock" | "guarded"> = round % 2 === 0 ? ["stock", "guarded"] : ["guarded", "stock"];
+    for (const host of order) times[host].push(block(host === "stock" ? stock : guarded, port, PER_ROUND));
+  }
+  const stockMs = median(times.stock);
+  const guardedMs = median(times.guarded);
+  return { stockMs, guardedMs, ratio: guardedMs / stockMs, roundRatios: times.stock.map((x, i) => times.guarded[i]! / x) };
 }
 
+const started = new Date();
 const server = await echoServer();
 try {
   const { WASIShim } = (await import(shimInstantiation)) as { WASIShim: new () => { getImportObject(): Record<string, unknown> } };
@@ -72,24 +96,22 @@ try {
   const guarded = await instance(createHost(parsePolicy([`--allow-outbound=tcp://127.0.0.1:${server.port}`])).imports);
   block(stock, server.port, 20); // warm up both
   block(guarded, server.port, 20);
-  const times = { stock: [] as number[], guarded: [] as number[] };
-  for (let round = 0; round < ROUNDS; round++) {
-    // Alternate which goes first, so drift within a round is shared.
-    if (round % 2 === 0) {
-      times.stock.push(block(stock, server.port, PER_ROUND));
-      times.guarded.push(block(guarded, server.port, PER_ROUND));
-    } else {
-      times.guarded.push(block(guarded, server.port, PER_ROUND));
-      times.stock.push(block(stock, server.port, PER_ROUND));
-    }
+  const runs: Run[] = [];
+  for (let r = 0; r < RUNS; r++) {
+    const one = run(stock, guarded, server.port);
+    runs.push(one);
+    console.log(
+      `  run ${r + 1}/${RUNS}: stock ${one.stockMs.toFixed(3)} ms, guarded ${one.guardedMs.toFixed(3)} ms per round trip, ratio ${one.ratio.toFixed(3)}`,
+    );
   }
-  const s = median(times.stock);
-  const g = median(times.guarded);
-  const ratios = times.stock.map((x, i) => times.guarded[i]! / x);
-  console.log(`connect + write + read round trips: ${ROUNDS} rounds x ${PER_ROUND} per host, node ${process.version}`);
-  console.log(`  stock jco host    ${s.toFixed(3)} ms per round trip (median of rounds)`);
-  console.log(`  guarded host      ${g.toFixed(3)} ms per round trip (median of rounds)`);
-  console.log(`  ratio guarded/stock ${(g / s).toFixed(3)} (median per-round ratio ${median(ratios).toFixed(3)}, range ${Math.min(...ratios).toFixed(3)}-${Math.max(...ratios).toFixed(3)})`);
+  const ratio = median(runs.map((r) => r.ratio));
+  const host = machine();
+  console.log(`connect + write + read round trips: ${RUNS} runs x ${ROUNDS} rounds x ${PER_ROUND} per host, node ${host.node}, load ${host.loadAverage.join("/")}`);
+  console.log(`  ratio guarded/stock: median of runs ${ratio.toFixed(3)} (runs ${runs.map((r) => r.ratio.toFixed(3)).join(", ")})`);
+  if (!values["no-save"]) {
+    const file = saveResult("wasi", started, quick, { machine: host, runs: RUNS, rounds: ROUNDS, perRound: PER_ROUND, ratio, results: runs });
+    process.stderr.write(`bench wasi: wrote ${file}\n`);
+  }
 } finally {
   server.stop();
 }
