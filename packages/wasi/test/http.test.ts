@@ -37,8 +37,9 @@ function send(flags: string[], authority: string): { audit: AuditEntry[]; outcom
       future.subscribe().block();
       got = future.get();
     }
-    const response = got?.val?.val;
-    return { audit, outcome: { status: response?.status() } };
+    // some(ok(ok(response))) or some(ok(err(code))): a refusal arrives through the future.
+    if (got?.tag === "ok" && got.val.tag === "err") return { audit, outcome: { error: got.val.val } };
+    return { audit, outcome: { status: got?.val?.val?.status() } };
   } catch (error) {
     return { audit, outcome: { error } };
   }
