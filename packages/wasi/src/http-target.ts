@@ -15,7 +15,7 @@
  * (the certificate is checked against it) and is sent only when every
  * answer is allowed.
  */
-import type { Decision } from "@netperm/core";
+import { hostPort, realEndpoint, type Decision } from "@netperm/core";
 import { ipFromText, ipText } from "./addresses.js";
 import type { Guard } from "./guard.js";
 import type { NameAnswers } from "./http-resolve.js";
@@ -35,10 +35,9 @@ const refused = (error: HttpErrorCode = DENIED): HttpTarget => ({ ok: false, err
 
 /** The real endpoint of an allowed decision for `host:port`, as an authority the shim carries (IPv4 only). */
 function endpoint(decision: Decision, host: string, port: number): string | undefined {
-  const real = decision.mapped?.host ?? host;
-  const ip = ipFromText(real);
-  if (ip?.tag !== "ipv4") return undefined;
-  return `${ipText(ip)}:${decision.mapped?.port ?? port}`;
+  const real = realEndpoint(decision, { host, port });
+  const ip = real ? ipFromText(real.host) : undefined;
+  return real && ip?.tag === "ipv4" ? hostPort(ipText(ip), real.port) : undefined;
 }
 
 /** A lookup that gave nothing, as wasmtime's wasi:http reports it: `DNS-error` with the lookup's code. */
@@ -70,7 +69,7 @@ function namedTarget(guard: Guard, resolve: ResolveName, name: string, port: num
     if (decision.mapped?.host !== undefined || decision.mapped?.port !== undefined) renamed = true;
     if (scheme !== "https" && real !== undefined) break;
   }
-  if (scheme === "https" && !renamed) return { ok: true, authority: `${name}:${port}` };
+  if (scheme === "https" && !renamed) return { ok: true, authority: hostPort(name, port) };
   const first = pinned[0];
   if (first === undefined) {
     if (!allowedAny) return refused();
