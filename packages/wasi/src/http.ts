@@ -1,15 +1,17 @@
 /**
  * Guarded `wasi:http/outgoing-handler`: a request is an outbound tcp
  * connection to its authority (port 80 for http, 443 for https when none is
- * given), decided like any other. A denial is the wasi:http error
- * `HTTP-request-denied`; the shim never sees the request. A mapped target
- * rewrites the authority (so the `Host` header shows the mapped target).
+ * given), decided like any other; a named authority is resolved by netperm
+ * and sent to a checked address (http-target.ts). A refusal never reaches
+ * the shim: `handle` returns a ready future holding the error code
+ * (http-refusal.ts), `HTTP-request-denied` for a denial.
  */
 import { http as shimHttp } from "@bytecodealliance/preview2-shim";
-import type { Guard } from "./guard.js";
 import type { ShimObject } from "./context.js";
-
-const DENIED = { tag: "HTTP-request-denied" } as const;
+import type { Guard } from "./guard.js";
+import { refusalClass } from "./http-refusal.js";
+import { createNameResolver } from "./http-resolve.js";
+import { DENIED, httpTarget } from "./http-target.js";
 
 /** Splits an authority (`host`, `host:port`, `[v6]:port`) into host and port. */
 export function splitAuthority(authority: string, scheme: string): { host: string; port: number } | undefined {
@@ -28,19 +30,23 @@ function schemeOf(request: ShimObject): string {
 
 /** The `wasi:http` namespace with a guarded outgoing handler, for `new WASIShim({ http })`. */
 export function guardedHttp(guard: Guard, base: ShimObject = shimHttp) {
+  const lookup = createNameResolver(guard);
+  const Refused = refusalClass(base.types.FutureIncomingResponse);
   return {
     ...base,
     outgoingHandler: {
       handle(request: ShimObject, options: ShimObject): unknown {
-        const authority = request.authority() as string | undefined;
-        const target = authority ? splitAuthority(authority, schemeOf(request)) : undefined;
-        if (!target) throw DENIED;
-        const decision = guard.decide({ op: "connect", protocol: "tcp", host: target.host, port: target.port });
-        if (!decision.allowed) throw DENIED;
-        if (decision.mapped?.host !== undefined || decision.mapped?.port !== undefined) {
-          const host = decision.mapped.host ?? target.host;
-          if (host.includes(":")) throw DENIED; // the shim's authority cannot carry an IPv6 literal
-          request.setAuthority(`${host}:${decision.mapped.port ?? target.port}`);
+        let authority: string;
+        try {
+          const scheme = schemeOf(request);
+          const asked = request.authority() as string | undefined;
+          const split = asked ? splitAuthority(asked, scheme) : undefined;
+          const target = split ? httpTarget(guard, lookup, split.host, split.port, scheme) : undefined;
+          if (!target?.ok) return new Refused(target?.error ?? DENIED);
+          authority = target.authority;
+          request.setAuthority(authority);
+        } catch {
+          return new Refused(DENIED);
         }
         return base.outgoingHandler.handle(request, options);
       },

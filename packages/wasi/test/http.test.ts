@@ -15,20 +15,29 @@ const peers = trackPeers();
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const types = (http as any).types;
 
-function request(authority: string): any {
+function request(authority: string, scheme: "HTTP" | "HTTPS"): any {
   const req = new types.OutgoingRequest(new types.Fields());
-  req.setScheme({ tag: "HTTP" });
+  req.setScheme({ tag: scheme });
   req.setAuthority(authority);
   req.setPathWithQuery("/");
   return req;
 }
 
-/** Sends a raw HTTP/1.1 GET through the guarded handler; resolves to the status or the thrown error. */
-function send(flags: string[], authority: string): { audit: AuditEntry[]; outcome: { status?: number; error?: unknown } } {
+interface Sent {
+  audit: AuditEntry[];
+  outcome: { status?: number; error?: unknown };
+  /** The authority the request left with (what the shim's worker connected to). */
+  sentTo?: string;
+}
+
+/** Sends a raw HTTP/1.1 GET through the guarded handler; resolves to the status or the error code. */
+function send(flags: string[], authority: string, scheme: "HTTP" | "HTTPS" = "HTTP"): Sent {
   const audit: AuditEntry[] = [];
   const handler = guardedHttp(new Guard(parsePolicy(flags), { audit: (e) => audit.push(e) }));
+  let req: any;
+  const sent = (outcome: Sent["outcome"]): Sent => ({ audit, outcome, sentTo: req?.authority() });
   try {
-    const req = request(authority);
+    req = request(authority, scheme);
     const body = req.body();
     types.OutgoingBody.finish(body, undefined);
     const future = handler.outgoingHandler.handle(req, undefined) as any;
@@ -37,10 +46,11 @@ function send(flags: string[], authority: string): { audit: AuditEntry[]; outcom
       future.subscribe().block();
       got = future.get();
     }
-    const response = got?.val?.val;
-    return { audit, outcome: { status: response?.status() } };
+    // some(ok(ok(response))) or some(ok(err(code))): a refusal arrives through the future.
+    if (got?.tag === "ok" && got.val.tag === "err") return sent({ error: got.val.val });
+    return sent({ status: got?.val?.val?.status() });
   } catch (error) {
-    return { audit, outcome: { error } };
+    return sent({ error });
   }
 }
 
@@ -81,5 +91,60 @@ describe("wasi:http outgoing-handler", () => {
     const port = await freePort();
     const { outcome } = send(["--allow-resolve=*"], `127.0.0.1:${port}`);
     expect(outcome).toEqual({ error: { tag: "HTTP-request-denied" } });
+  });
+
+  it("a refusal is a ready future of the shim's class: get() gives the code once, then the WIT's already-taken err", () => {
+    const handler = guardedHttp(new Guard(parsePolicy(["--allow-resolve=*"])));
+    const req = request("127.0.0.1:9", "HTTP");
+    const future = handler.outgoingHandler.handle(req, undefined) as any;
+    expect(future).toBeInstanceOf(types.FutureIncomingResponse);
+    future.subscribe().block();
+    expect(future.get()).toEqual({ tag: "ok", val: { tag: "err", val: { tag: "HTTP-request-denied" } } });
+    expect(future.get()).toEqual({ tag: "err", val: undefined });
+  });
+
+  it("a named http authority leaves with the checked address; the name never reaches the shim", async () => {
+    const server = await peers.httpServer();
+    const { audit, outcome, sentTo } = send([`--allow-outbound=tcp://localhost:${server.port}`], `localhost:${server.port}`);
+    expect(outcome).toEqual({ status: 200 });
+    expect(sentTo).toBe(`127.0.0.1:${server.port}`);
+    expect(audit.map((e) => [e.op, e.host, e.allowed])).toEqual([
+      ["connect", "localhost", true],
+      ["connect", "127.0.0.1", true],
+    ]);
+    expect((await server.stats()).connections).toBe(1);
+  });
+
+  it("https needs every answer allowed (the shim's worker picks the address): one denied answer refuses it, nothing is sent", async () => {
+    const server = await peers.httpServer("127.0.0.3");
+    const flags = ["--allow-outbound=tcp://*:*", "--allow-resolve=api.internal->127.0.0.1,127.0.0.3", "--deny-outbound=tcp://127.0.0.1/32:*"];
+    const { audit, outcome } = send(flags, `api.internal:${server.port}`, "HTTPS");
+    expect(outcome).toEqual({ error: { tag: "HTTP-request-denied" } });
+    expect(audit.map((e) => [e.host, e.allowed])).toEqual([
+      ["api.internal", true],
+      ["127.0.0.1", false],
+    ]);
+    expect((await server.stats()).connections).toBe(0);
+  });
+
+  it("https with every answer allowed keeps the name in the authority (the shim checks the certificate against it)", () => {
+    // Nothing listens for TLS here: only where the request left for is checked; 127.0.0.1:9 refuses.
+    const { audit, sentTo } = send(["--allow-outbound=tcp://localhost:9"], "localhost:9", "HTTPS");
+    expect(sentTo).toBe("localhost:9");
+    expect(audit.map((e) => [e.host, e.allowed])).toEqual([
+      ["localhost", true],
+      ["127.0.0.1", true],
+    ]);
+  });
+
+  it("a name with no answer of its rule's family is DNS-error (wasmtime's code for a failed lookup), not a denial", () => {
+    const { outcome, audit } = send(["--allow-outbound=tcp://localhost:9#ipv6-only"], "localhost:9");
+    expect(outcome).toEqual({ error: { tag: "DNS-error", val: { rcode: "name-unresolvable", infoCode: undefined } } });
+    expect(audit).toHaveLength(1);
+  });
+
+  it("a name whose only allowed answer is IPv6 is refused: the shim's authority cannot carry an IPv6 address", () => {
+    const { outcome } = send(["--allow-outbound=tcp://*:*", "--allow-resolve=api.internal->[::1]"], "api.internal:9");
+    expect(outcome).toMatchObject({ error: { tag: "internal-error", val: expect.stringContaining("IPv4 only") } });
   });
 });

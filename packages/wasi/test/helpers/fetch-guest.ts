@@ -22,6 +22,21 @@ export interface FetchResult {
   readonly typeError?: boolean;
 }
 
+/**
+ * What the guest sees when the guard denies: `handle` returns a future that
+ * holds the wasi:http error `HTTP-request-denied` (or `DNS-error` for a name
+ * that gave no usable answer), and StarlingMonkey (componentize-js 0.23)
+ * rejects fetch() with the same `TypeError` a refused connection gives; the
+ * code itself is not visible to JS.
+ */
+export const DENIED: FetchResult = {
+  ok: false,
+  stage: "fetch",
+  name: "TypeError",
+  typeError: true,
+  message: "NetworkError when attempting to fetch resource",
+};
+
 export interface FetchRequest {
   readonly url: string;
   readonly method?: string;
