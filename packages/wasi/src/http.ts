@@ -35,7 +35,7 @@ export function guardedHttp(guard: Guard, base: ShimObject = shimHttp) {
         const authority = request.authority() as string | undefined;
         const target = authority ? splitAuthority(authority, schemeOf(request)) : undefined;
         if (!target) throw DENIED;
-        const decision = guard.decide({ op: "connect", protocol: "tcp", host: target.host, port: target.port });
+        const decision = guard.decide({ op: "connect", protocol: "tcp", host: target.host, port: target.port }, "http");
         if (!decision.allowed) throw DENIED;
         if (decision.mapped?.host !== undefined || decision.mapped?.port !== undefined) {
           const host = decision.mapped.host ?? target.host;

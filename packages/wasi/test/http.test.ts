@@ -5,9 +5,9 @@
  * worker: the shim blocks this thread while it waits.
  */
 import { http } from "@bytecodealliance/preview2-shim";
-import { parsePolicy } from "@netperm/core";
+import { parsePolicy, type Decision } from "@netperm/core";
 import { describe, expect, it } from "vitest";
-import { Guard, guardedHttp, splitAuthority, type AuditEntry } from "../src/index.js";
+import { Guard, guardedHttp, splitAuthority } from "../src/index.js";
 import { freePort } from "./helpers/peers.js";
 import { trackPeers } from "./helpers/tracked.js";
 
@@ -24,9 +24,9 @@ function request(authority: string): any {
 }
 
 /** Sends a raw HTTP/1.1 GET through the guarded handler; resolves to the status or the thrown error. */
-function send(flags: string[], authority: string): { audit: AuditEntry[]; outcome: { status?: number; error?: unknown } } {
-  const audit: AuditEntry[] = [];
-  const handler = guardedHttp(new Guard(parsePolicy(flags), { audit: (e) => audit.push(e) }));
+function send(flags: string[], authority: string): { audit: Decision[]; outcome: { status?: number; error?: unknown } } {
+  const audit: Decision[] = [];
+  const handler = guardedHttp(new Guard(parsePolicy(flags), { audit: (r) => audit.push(r.decision) }));
   try {
     const req = request(authority);
     const body = req.body();

@@ -7,6 +7,7 @@
  */
 import { closeSync, openSync, statSync, writeSync } from "node:fs";
 import { basename, resolve } from "node:path";
+import { auditLine } from "@netperm/core";
 import type { Command, Io } from "../command.js";
 import { defineOptions, helpLines } from "../options.js";
 import { readCommandLine } from "../policy-args.js";
@@ -15,7 +16,7 @@ import { UsageError } from "../usage-error.js";
 const OPTIONS = defineOptions({
   env: { type: "string", value: "KEY=VALUE", multiple: true, help: "set a guest environment variable (--env=KEY passes the host's; none by default); repeatable" },
   dir: { type: "string", value: "HOST::GUEST", multiple: true, help: "preopen the existing host directory HOST as GUEST (--dir=DIR: the same path); repeatable" },
-  audit: { type: "string", value: "FILE", help: "append one JSON line per decision (the decision object plus time) to FILE" },
+  audit: { type: "string", value: "FILE", help: "append one JSON line per decision (the audit record: @netperm/core/audit-record.schema.json) to FILE" },
   "cache-dir": { type: "string", value: "DIR", help: "where transpiled components are cached (default ~/.cache/netperm/components)" },
 });
 
@@ -81,7 +82,7 @@ export const command: Command = {
     const path = resolve(io.cwd, file);
 
     let auditFd: number | undefined;
-    if (typeof values.audit === "string") {
+    if (values.audit !== undefined) {
       try {
         auditFd = openSync(resolve(io.cwd, values.audit), "a");
       } catch (error) {
@@ -96,8 +97,8 @@ export const command: Command = {
         args: [basename(file), ...line.rest],
         preopens,
         onTrap: (error) => void io.stderr.write(`netperm: guest trapped: ${error instanceof Error ? error.message : String(error)}\n`),
-        ...(auditFd !== undefined ? { audit: (entry) => void writeSync(auditFd, `${JSON.stringify(entry)}\n`) } : {}),
-        ...(typeof values["cache-dir"] === "string" ? { cacheDir: resolve(io.cwd, values["cache-dir"]) } : {}),
+        ...(auditFd !== undefined ? { audit: (record) => void writeSync(auditFd, auditLine(record)) } : {}),
+        ...(values["cache-dir"] === undefined ? {} : { cacheDir: resolve(io.cwd, values["cache-dir"]) }),
       });
     } catch (error) {
       if (error instanceof wasi.WasiHostError) throw new UsageError(error.code, error.message, error.hint);
