@@ -9,6 +9,7 @@ import { dirname, join, relative, resolve } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { FLAG_KINDS, mergePolicies, parsePolicy, type Policy, type PolicyDocument } from "@netperm/core";
 import type { Io } from "./command.js";
+import { parseArgsOptions, typedValues, type OptionTable, type OptionValues } from "./options.js";
 import { UsageError } from "./usage-error.js";
 
 /** The six rule flags, as core reads them. */
@@ -30,20 +31,21 @@ export const POLICY_HELP: readonly string[] = [
   "--policy=FILE             read a JSON policy document; merged with the flags",
 ];
 
-export interface CommandLine {
+export interface CommandLine<T extends OptionTable = OptionTable> {
   readonly policy: Policy;
-  readonly values: Readonly<Record<string, string | boolean | (string | boolean)[] | undefined>>;
+  /** The command's own options, typed by its table. */
+  readonly values: OptionValues<T>;
   readonly positionals: readonly string[];
   /** The words after `--`, untouched (a guest's or a program's arguments). */
   readonly rest: readonly string[];
 }
 
 /**
- * Reads a command's argv: the policy flags, the command's own `options`, its
+ * Reads a command's argv: the policy flags, the command's own options (its table), its
  * positionals, and whatever follows `--`. Throws UsageError for an unknown
  * option, NetpermError for a bad rule or policy file.
  */
-export async function readCommandLine(argv: readonly string[], io: Io, options: Options = {}): Promise<CommandLine> {
+export async function readCommandLine<T extends OptionTable>(argv: readonly string[], io: Io, table: T): Promise<CommandLine<T>> {
   const dashDash = argv.indexOf("--");
   const head = dashDash >= 0 ? argv.slice(0, dashDash) : argv;
   const rest = dashDash >= 0 ? argv.slice(dashDash + 1) : [];
@@ -51,7 +53,7 @@ export async function readCommandLine(argv: readonly string[], io: Io, options: 
   try {
     parsed = parseArgs({
       args: [...head],
-      options: { ...policyOptions, ...options },
+      options: { ...policyOptions, ...parseArgsOptions(table) },
       allowPositionals: true,
       strict: true,
       tokens: true,
@@ -71,7 +73,7 @@ export async function readCommandLine(argv: readonly string[], io: Io, options: 
   if (fromPackage) policies.push(fromPackage);
   for (const file of files) policies.push(await readPolicyFile(file, io));
   policies.push(parsePolicy(flags, { origin: "flags" }));
-  return { policy: mergePolicies(...policies), values: parsed.values, positionals: parsed.positionals, rest };
+  return { policy: mergePolicies(...policies), values: typedValues(table, parsed.values), positionals: parsed.positionals, rest };
 }
 
 /**

@@ -33,7 +33,9 @@ describe("netperm run", () => {
     // localhost resolves everywhere: a guard that let the lookup through would print its address.
     expect(result.stdout).toContain("denied   resolve localhost: permanent-resolver-failure");
     expect(result.stdout).toContain("denied   connect 127.0.0.1:5434: access-denied");
-    const lines = (await readFile(audit, "utf8")).trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    // Each line is the one audit record; the assertions read its decision (and its time).
+    const records = (await readFile(audit, "utf8")).trim().split("\n").map((l) => JSON.parse(l) as { time: unknown; decision: Record<string, unknown> });
+    const lines = records.map((r): Record<string, unknown> => ({ ...r.decision, time: r.time }));
     expect(lines.find((l) => l.op === "connect" && l.host === "127.0.0.1")).toMatchObject({ allowed: true, port: 5432, mapped: { port: 5433 } });
     expect(lines.find((l) => l.op === "connect" && l.port === 5434)).toMatchObject({ allowed: false, reason: "no-rule", host: "127.0.0.1" });
     expect(lines.find((l) => l.op === "resolve" && l.host === "localhost")).toMatchObject({ allowed: false, reason: "no-rule" });

@@ -47,18 +47,18 @@ function dnsError(code: string): HttpErrorCode {
 
 /** A named authority: decided by name (no lookup when denied), resolved, and each answer used decided as an address. */
 function namedTarget(guard: Guard, resolve: ResolveName, name: string, port: number, scheme: string): HttpTarget {
-  const byName = guard.decide({ op: "connect", protocol: "tcp", host: name, port });
+  const byName = guard.decide({ op: "connect", protocol: "tcp", host: name, port }, "http");
   if (!byName.allowed) return refused();
   const answers = resolve(name, byName);
   if (!answers.ok) {
-    if (answers.denied) guard.decide({ op: "resolve", host: name }); // audited: the deny rule that refused the lookup
+    if (answers.denied) guard.decide({ op: "resolve", host: name }, "http"); // audited: the deny rule that refused the lookup
     return refused(answers.denied ? DENIED : dnsError(answers.code));
   }
   const pinned: string[] = [];
   let renamed = false;
   let allowedAny = false;
   for (const answer of answers.addresses) {
-    const decision = guard.decide({ op: "connect", protocol: "tcp", host: answer, port, via: name });
+    const decision = guard.decide({ op: "connect", protocol: "tcp", host: answer, port, via: name }, "http");
     if (!decision.allowed) {
       if (scheme === "https") return refused(); // the shim's worker may pick any answer: all must pass
       continue;
@@ -85,7 +85,7 @@ export function httpTarget(guard: Guard, resolve: ResolveName, host: string, por
     if (read === undefined) return refused();
     if (read.kind === "name") return namedTarget(guard, resolve, read.name, port, scheme);
     const address = ipText(read.ip);
-    const decision = guard.decide({ op: "connect", protocol: "tcp", host: address, port });
+    const decision = guard.decide({ op: "connect", protocol: "tcp", host: address, port }, "http");
     if (!decision.allowed) return refused();
     const real = endpoint(decision, address, port);
     return real === undefined ? refused() : { ok: true, authority: real };

@@ -5,7 +5,7 @@
  */
 export { fromWit, ipText, toWit, type HostPort, type WitIpAddress, type WitSocketAddress } from "./addresses.js";
 export { GuestExit, WasiHostError, type WasiHostErrorCode } from "./errors.js";
-export { Guard, type AuditEntry, type GuardOptions } from "./guard.js";
+export { Guard, type GuardOptions, type WasiFrontEnd } from "./guard.js";
 export { createHost, instantiateFile, runCommand, type Host, type HostOptions, type Instance, type RunOptions } from "./host.js";
 export { guardedHttp, splitAuthority } from "./http.js";
 export { guardedSockets, type GuardedSockets } from "./sockets.js";

@@ -5,9 +5,9 @@
  * worker: the shim blocks this thread while it waits.
  */
 import { http } from "@bytecodealliance/preview2-shim";
-import { parsePolicy } from "@netperm/core";
+import { parsePolicy, type Decision } from "@netperm/core";
 import { describe, expect, it } from "vitest";
-import { Guard, guardedHttp, splitAuthority, type AuditEntry } from "../src/index.js";
+import { Guard, guardedHttp, splitAuthority } from "../src/index.js";
 import { freePort } from "./helpers/peers.js";
 import { trackPeers } from "./helpers/tracked.js";
 
@@ -24,7 +24,7 @@ function request(authority: string, scheme: "HTTP" | "HTTPS"): any {
 }
 
 interface Sent {
-  audit: AuditEntry[];
+  audit: Decision[];
   outcome: { status?: number; error?: unknown };
   /** The authority the request left with (what the shim's worker connected to). */
   sentTo?: string;
@@ -32,8 +32,8 @@ interface Sent {
 
 /** Sends a raw HTTP/1.1 GET through the guarded handler; resolves to the status or the error code. */
 function send(flags: string[], authority: string, scheme: "HTTP" | "HTTPS" = "HTTP"): Sent {
-  const audit: AuditEntry[] = [];
-  const handler = guardedHttp(new Guard(parsePolicy(flags), { audit: (e) => audit.push(e) }));
+  const audit: Decision[] = [];
+  const handler = guardedHttp(new Guard(parsePolicy(flags), { audit: (r) => audit.push(r.decision) }));
   let req: any;
   const sent = (outcome: Sent["outcome"]): Sent => ({ audit, outcome, sentTo: req?.authority() });
   try {

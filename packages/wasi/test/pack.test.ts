@@ -26,7 +26,7 @@ describe("packed @netperm/wasi", () => {
        const audit = [];
        const policy = parsePolicy(["--allow-inbound=tcp://localhost:5433", "--allow-outbound=tcp://db.internal->127.0.0.1:5432->5433"]);
        const code = await runCommand(${JSON.stringify(example)}, policy, { cacheDir: ${JSON.stringify(cache)}, audit: (d) => audit.push(d) });
-       console.log("RESULT " + JSON.stringify({ code, decisions: audit.map((d) => [d.op, d.allowed]) }));`,
+       console.log("RESULT " + JSON.stringify({ code, decisions: audit.map((r) => [r.decision.op, r.decision.allowed]) }));`,
     );
     expect(out).toContain("allowed  query db.internal:5432: remote-address 127.0.0.1:5432, answer: 1 row for 'SELECT 1'");
     const result = JSON.parse(out.slice(out.indexOf("RESULT ") + 7)) as { code: number; decisions: [string, boolean][] };

@@ -2,16 +2,19 @@
 import { compile } from "@netperm/core";
 import { EXIT, type Command } from "../command.js";
 import { decisionLine } from "../decision-text.js";
+import { defineOptions, helpLines } from "../options.js";
 import { readCommandLine } from "../policy-args.js";
 import { styleFor } from "../style.js";
 import { readOperation } from "../target.js";
 import { UsageError } from "../usage-error.js";
 
+const OPTIONS = defineOptions({ json: { type: "boolean", help: "print the decision object on stdout" } });
+
 export const command: Command = {
   name: "check",
   summary: "decide one operation against the policy (exit 0 allowed, 1 denied)",
   usage: "check [policy flags] OP TARGET [--json]\n  OP: connect | bind | send | resolve    TARGET: tcp://HOST:PORT | udp://HOST:PORT | NAME",
-  options: ["--json                    print the decision object on stdout"],
+  options: helpLines(OPTIONS),
   examples: [
     "netperm check --allow-outbound=tcp://example.com:80 connect tcp://example.com:80",
     "netperm check --allow-outbound=tcp://*:21,35000-35999 connect tcp://203.0.113.7:35500 --json",
@@ -19,7 +22,7 @@ export const command: Command = {
     "netperm check --allow-resolve=*.example.com resolve example.com",
   ],
   async run(argv, io) {
-    const line = await readCommandLine(argv, io, { json: { type: "boolean" } });
+    const line = await readCommandLine(argv, io, OPTIONS);
     if (line.positionals.length > 2) {
       throw new UsageError("NETPERM_USAGE", `unexpected argument '${line.positionals[2]}'`, "check takes OP TARGET");
     }

@@ -11,9 +11,15 @@ import { spawn } from "node:child_process";
 import { constants } from "node:os";
 import { execIsolated, withProxyVariables, type Proxy } from "@netperm/proxy";
 import { EXIT, type Command, type Io } from "../command.js";
+import { defineOptions, helpLines } from "../options.js";
 import { readCommandLine } from "../policy-args.js";
+import { logDecisions, PROXY_OPTIONS, proxyOptionsFrom, startProxy } from "../proxy-setup.js";
 import { UsageError } from "../usage-error.js";
-import { logDecisions, PROXY_HELP, PROXY_OPTIONS, proxyOptionsFrom, startProxy } from "./proxy.js";
+
+const OPTIONS = defineOptions({
+  ...PROXY_OPTIONS,
+  "no-isolate": { type: "boolean", help: "no network namespace: only the proxy variables (programs that ignore them are not stopped)" },
+});
 
 const FORWARDED: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"];
 
@@ -73,18 +79,14 @@ export const command: Command = {
   name: "exec",
   summary: "run a program whose only network is an enforcing proxy (own network namespace on Linux)",
   usage: "exec [policy flags] [--audit=FILE] [--verbose] [--no-isolate] -- CMD [ARGS...]",
-  options: [
-    ...PROXY_HELP,
-    "--verbose                 print allowed decisions too (default: only refusals)",
-    "--no-isolate              no network namespace: only the proxy variables (programs that ignore them are not stopped)",
-  ],
+  options: helpLines(OPTIONS),
   examples: [
     "netperm exec --allow-outbound=tcp://example.com:443 -- curl https://example.com/",
     "netperm exec --allow-outbound=tcp://registry.npmjs.org:443 --audit=npm.jsonl -- npm install",
     "netperm exec --allow-inbound=tcp://127.0.0.1:8080->18080 -- python3 -m http.server 8080",
   ],
   async run(argv, io) {
-    const line = await readCommandLine(argv, io, { ...PROXY_OPTIONS, verbose: { type: "boolean" }, "no-isolate": { type: "boolean" } });
+    const line = await readCommandLine(argv, io, OPTIONS);
     const [cmd, ...args] = line.rest;
     if (cmd === undefined || line.positionals.length > 0) {
       throw new UsageError("NETPERM_USAGE", "exec needs a command after --", "e.g. netperm exec --allow-outbound=tcp://example.com:443 -- curl https://example.com/");
@@ -94,7 +96,7 @@ export const command: Command = {
       const why = process.platform === "linux" ? "--no-isolate" : `${process.platform} has no network namespaces`;
       io.stderr.write(`netperm: not isolated (${why}): only programs that honour HTTP_PROXY / HTTPS_PROXY / ALL_PROXY are confined\n`);
     }
-    const options = { ...proxyOptionsFrom(line, io), point: "exec" as const };
+    const options = { ...proxyOptionsFrom(line.values, io), point: "exec" as const };
     const proxy = await startProxy(line.policy, { host: "127.0.0.1", port: 0 }, options);
     if (line.values.quiet !== true) logDecisions(proxy, io, line.values.verbose === true ? "all" : "denied");
     try {

@@ -2,23 +2,26 @@
 import { explain, type ExplainStep } from "@netperm/core";
 import { EXIT, type Command } from "../command.js";
 import { decisionLine } from "../decision-text.js";
+import { defineOptions, helpLines } from "../options.js";
 import { readCommandLine } from "../policy-args.js";
 import { styleFor, type Style } from "../style.js";
 import { readOperation } from "../target.js";
 import { UsageError } from "../usage-error.js";
 
+const OPTIONS = defineOptions({ json: { type: "boolean", help: "print { decision, steps } on stdout" } });
+
 export const command: Command = {
   name: "explain",
   summary: "decide one operation and show every rule weighed, and why it matched or not",
   usage: "explain [policy flags] OP TARGET [--json]",
-  options: ["--json                    print { decision, steps } on stdout"],
+  options: helpLines(OPTIONS),
   examples: [
     "netperm explain --allow-resolve=*.example.com resolve example.com",
     "netperm explain --allow-outbound=tcp://*:* --deny-outbound=tcp://10.0.0.0/8 connect tcp://10.1.2.3:443",
     "netperm explain --policy netperm.json connect tcp://db.internal:5432",
   ],
   async run(argv, io) {
-    const line = await readCommandLine(argv, io, { json: { type: "boolean" } });
+    const line = await readCommandLine(argv, io, OPTIONS);
     if (line.positionals.length > 2) {
       throw new UsageError("NETPERM_USAGE", `unexpected argument '${line.positionals[2]}'`, "explain takes OP TARGET");
     }

@@ -1,6 +1,7 @@
 /** `netperm export --format cilium|k8s|nftables [flags] [--selector KEY=VALUE ...] [--name NAME]`. */
 import { exportPolicy, type ExportFormat } from "@netperm/export";
 import { EXIT, type Command } from "../command.js";
+import { defineOptions, helpLines } from "../options.js";
 import { readCommandLine } from "../policy-args.js";
 import { UsageError } from "../usage-error.js";
 
@@ -18,14 +19,22 @@ function readSelector(values: readonly string[]): Record<string, string> {
   return selector;
 }
 
+const OPTIONS = defineOptions({
+  format: { type: "string", value: "FORMAT", help: "cilium, k8s (YAML) or nftables (an nft -f ruleset), written to stdout" },
+  selector: { type: "string", value: "KEY=VALUE", multiple: true, help: "the pods the policy applies to (cilium, k8s; repeatable; default: all)" },
+  name: { type: "string", value: "NAME", help: "metadata.name, or the nft table name (default: netperm)" },
+});
+
+function isFormat(text: string): text is ExportFormat {
+  return (FORMATS as readonly string[]).includes(text);
+}
+
 export const command: Command = {
   name: "export",
   summary: "write the policy for another engine: a CiliumNetworkPolicy, a k8s NetworkPolicy or an nft ruleset",
   usage: "export --format cilium|k8s|nftables [policy flags] [--selector KEY=VALUE ...] [--name NAME]",
   options: [
-    "--format=FORMAT           cilium, k8s (YAML) or nftables (an nft -f ruleset), written to stdout",
-    "--selector=KEY=VALUE      the pods the policy applies to (cilium, k8s; repeatable; default: all)",
-    "--name=NAME               metadata.name, or the nft table name (default: netperm)",
+    ...helpLines(OPTIONS),
     "What the engine cannot express is left out, never widened, with a warning on stderr.",
   ],
   examples: [
@@ -35,22 +44,18 @@ export const command: Command = {
     "netperm export --format cilium --policy netperm.json",
   ],
   async run(argv, io) {
-    const line = await readCommandLine(argv, io, {
-      format: { type: "string" },
-      selector: { type: "string", multiple: true },
-      name: { type: "string" },
-    });
+    const line = await readCommandLine(argv, io, OPTIONS);
     if (line.positionals.length > 0) throw new UsageError("NETPERM_USAGE", `unexpected argument '${line.positionals[0]}'`, "export takes only flags");
     const format = line.values.format;
-    if (typeof format !== "string" || !(FORMATS as readonly string[]).includes(format)) {
+    if (format === undefined || !isFormat(format)) {
       throw new UsageError("NETPERM_USAGE", format === undefined ? "export needs --format" : `unknown format '${String(format)}'`, "--format cilium, k8s or nftables");
     }
-    const selector = readSelector((line.values.selector as string[] | undefined) ?? []);
+    const selector = readSelector(line.values.selector);
     const name = line.values.name;
     const result = exportPolicy(line.policy, {
-      format: format as ExportFormat,
+      format,
       selector,
-      ...(typeof name === "string" ? { name } : {}),
+      ...(name === undefined ? {} : { name }),
     });
     io.stdout.write(result.text);
     for (const w of result.warnings) {

@@ -2,15 +2,18 @@
 import { networkInterfaces } from "node:os";
 import { lint, type LintFinding } from "@netperm/core";
 import { EXIT, type Command } from "../command.js";
+import { defineOptions, helpLines } from "../options.js";
 import { readCommandLine } from "../policy-args.js";
 import { styleFor, type Style } from "../style.js";
 import { UsageError } from "../usage-error.js";
+
+const OPTIONS = defineOptions({ json: { type: "boolean", help: "print the findings as a JSON array on stdout" } });
 
 export const command: Command = {
   name: "lint",
   summary: "find rules that do nothing or not what they seem (exit 1 when there are findings)",
   usage: "lint [policy flags] [--json]",
-  options: ["--json                    print the findings as a JSON array on stdout"],
+  options: helpLines(OPTIONS),
   examples: [
     "netperm lint --allow-resolve=*.example.com",
     "netperm lint --allow-outbound=tcp://*:80 --allow-outbound=tcp://example.com:80",
@@ -18,7 +21,7 @@ export const command: Command = {
     "netperm lint --policy netperm.json",
   ],
   async run(argv, io) {
-    const line = await readCommandLine(argv, io, { json: { type: "boolean" } });
+    const line = await readCommandLine(argv, io, OPTIONS);
     if (line.positionals.length > 0) throw new UsageError("NETPERM_USAGE", `unexpected argument '${line.positionals[0]}'`, "lint takes only flags");
     const findings = lint(line.policy, { interfaces: () => networkInterfaces() });
     if (line.values.json === true) io.stdout.write(`${JSON.stringify(findings, null, 2)}\n`);

@@ -7,16 +7,18 @@
  */
 import { closeSync, openSync, statSync, writeSync } from "node:fs";
 import { basename, resolve } from "node:path";
+import { auditLine } from "@netperm/core";
 import type { Command, Io } from "../command.js";
+import { defineOptions, helpLines } from "../options.js";
 import { readCommandLine } from "../policy-args.js";
 import { UsageError } from "../usage-error.js";
 
-const OPTIONS = {
-  env: { type: "string", multiple: true },
-  dir: { type: "string", multiple: true },
-  audit: { type: "string" },
-  "cache-dir": { type: "string" },
-} as const;
+const OPTIONS = defineOptions({
+  env: { type: "string", value: "KEY=VALUE", multiple: true, help: "set a guest environment variable (--env=KEY passes the host's; none by default); repeatable" },
+  dir: { type: "string", value: "HOST::GUEST", multiple: true, help: "preopen the existing host directory HOST as GUEST (--dir=DIR: the same path); repeatable" },
+  audit: { type: "string", value: "FILE", help: "append one JSON line per decision (the audit record: @netperm/core/audit-record.schema.json) to FILE" },
+  "cache-dir": { type: "string", value: "DIR", help: "where transpiled components are cached (default ~/.cache/netperm/components)" },
+});
 
 /** `--env=KEY=VALUE` sets a variable; `--env=KEY` passes the host's value through. */
 export function readEnv(values: readonly string[], host: Io["env"]): Record<string, string> {
@@ -63,12 +65,7 @@ export const command: Command = {
   name: "run",
   summary: "run a WASI preview2 command component with exactly the network it is granted",
   usage: "run [policy flags] [--env=KEY[=VALUE]] [--dir=HOST::GUEST] [--audit=FILE] app.wasm [-- ARGS...]",
-  options: [
-    "--env=KEY=VALUE           set a guest environment variable (--env=KEY passes the host's; none by default); repeatable",
-    "--dir=HOST::GUEST         preopen the existing host directory HOST as GUEST (--dir=DIR: the same path); repeatable",
-    "--audit=FILE              append one JSON line per decision (the decision object plus time) to FILE",
-    "--cache-dir=DIR           where transpiled components are cached (default ~/.cache/netperm/components)",
-  ],
+  options: helpLines(OPTIONS),
   examples: [
     "netperm run --allow-inbound=tcp://localhost:5433 --allow-outbound=tcp://db.internal->127.0.0.1:5432->5433 examples/hello-db/hello-db.wasm",
     "netperm run --allow-outbound=tcp://127.0.0.1:80 --audit=audit.jsonl app.wasm -- --verbose",
@@ -79,13 +76,13 @@ export const command: Command = {
     const [file, ...extra] = line.positionals;
     if (file === undefined) throw new UsageError("NETPERM_USAGE", "run needs a component file", "netperm run [policy flags] app.wasm [-- ARGS...]");
     if (extra.length > 0) throw new UsageError("NETPERM_USAGE", `unexpected argument '${extra[0]}'`, "put the guest's arguments after --");
-    const values = line.values as Record<string, string | string[] | undefined>;
-    const env = readEnv((values.env as string[] | undefined) ?? [], io.env);
-    const preopens = readDirs((values.dir as string[] | undefined) ?? [], io.cwd);
+    const values = line.values;
+    const env = readEnv(values.env, io.env);
+    const preopens = readDirs(values.dir, io.cwd);
     const path = resolve(io.cwd, file);
 
     let auditFd: number | undefined;
-    if (typeof values.audit === "string") {
+    if (values.audit !== undefined) {
       try {
         auditFd = openSync(resolve(io.cwd, values.audit), "a");
       } catch (error) {
@@ -100,8 +97,8 @@ export const command: Command = {
         args: [basename(file), ...line.rest],
         preopens,
         onTrap: (error) => void io.stderr.write(`netperm: guest trapped: ${error instanceof Error ? error.message : String(error)}\n`),
-        ...(auditFd !== undefined ? { audit: (entry) => void writeSync(auditFd, `${JSON.stringify(entry)}\n`) } : {}),
-        ...(typeof values["cache-dir"] === "string" ? { cacheDir: resolve(io.cwd, values["cache-dir"]) } : {}),
+        ...(auditFd !== undefined ? { audit: (record) => void writeSync(auditFd, auditLine(record)) } : {}),
+        ...(values["cache-dir"] === undefined ? {} : { cacheDir: resolve(io.cwd, values["cache-dir"]) }),
       });
     } catch (error) {
       if (error instanceof wasi.WasiHostError) throw new UsageError(error.code, error.message, error.hint);

@@ -3,8 +3,8 @@
  * one instance per call of `fetchGuest(flags)`, one `fetch()` per `exec`,
  * every decision kept in `audit`.
  */
-import { parsePolicy, type Policy } from "@netperm/core";
-import { instantiateFile, type AuditEntry, type Guard, type HostOptions } from "../../src/index.js";
+import { parsePolicy, type Decision, type Policy } from "@netperm/core";
+import { instantiateFile, type Guard, type HostOptions } from "../../src/index.js";
 import { buildFetchGuest } from "../guests/build-fetch.js";
 import { transpileCache } from "./cache.js";
 
@@ -46,16 +46,17 @@ export interface FetchRequest {
 
 export interface FetchGuest {
   exec(request: FetchRequest): FetchResult;
-  readonly audit: AuditEntry[];
+  /** The decision of every audit record, in order. */
+  readonly audit: Decision[];
   readonly guard: Guard;
 }
 
 /** A fresh instance of the fetch guest under `policy` (flags or a parsed policy). */
 export async function fetchGuest(policy: readonly string[] | Policy, options: HostOptions = {}): Promise<FetchGuest> {
   const file = await buildFetchGuest();
-  const audit: AuditEntry[] = [];
+  const audit: Decision[] = [];
   const parsed = Array.isArray(policy) ? parsePolicy(policy as readonly string[]) : (policy as Policy);
-  const instance = await instantiateFile(file, parsed, { audit: (e) => audit.push(e), cacheDir: transpileCache, ...options });
+  const instance = await instantiateFile(file, parsed, { audit: (r) => audit.push(r.decision), cacheDir: transpileCache, ...options });
   const name = instance.exportNames.find((n) => n.includes("probe"));
   const probe = (name ? instance.exports[name] : undefined) ?? instance.exports.probe;
   if (!probe) throw new Error(`the fetch guest has no probe export: ${instance.exportNames.join(", ")}`);

@@ -10,8 +10,8 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { WASIShim } from "@bytecodealliance/preview2-shim/instantiation";
-import { parsePolicy, type Policy } from "@netperm/core";
-import { instantiateFile, transpileComponent, type AuditEntry, type Guard, type HostOptions } from "../../src/index.js";
+import { parsePolicy, type Decision, type Policy } from "@netperm/core";
+import { instantiateFile, transpileComponent, type Guard, type HostOptions } from "../../src/index.js";
 import { buildGuests } from "../guests/build.js";
 import { transpileCache } from "./cache.js";
 
@@ -33,7 +33,8 @@ export interface GuestResult {
 
 export interface Netops {
   exec(request: Record<string, unknown>): GuestResult;
-  readonly audit: AuditEntry[];
+  /** The decision of every audit record, in order. */
+  readonly audit: Decision[];
   readonly guard: Guard;
 }
 
@@ -54,9 +55,9 @@ function execOn(probe: Probe): (request: Record<string, unknown>) => GuestResult
 /** A fresh instance of the netops guest under `policy` (flags or a parsed policy). */
 export async function netops(policy: readonly string[] | Policy, options: HostOptions = {}): Promise<Netops> {
   const { netops: file } = await buildGuests();
-  const audit: AuditEntry[] = [];
+  const audit: Decision[] = [];
   const parsed = Array.isArray(policy) ? parsePolicy(policy as readonly string[]) : (policy as Policy);
-  const instance = await instantiateFile(file, parsed, { audit: (e) => audit.push(e), cacheDir: transpileCache, ...options });
+  const instance = await instantiateFile(file, parsed, { audit: (r) => audit.push(r.decision), cacheDir: transpileCache, ...options });
   const name = instance.exportNames.find((n) => n.includes("probe"));
   const probe = (name ? instance.exports[name] : undefined) ?? instance.exports.probe;
   if (!probe) throw new Error(`netops has no probe export: ${instance.exportNames.join(", ")}`);
