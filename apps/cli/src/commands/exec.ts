@@ -9,12 +9,13 @@
  */
 import { spawn } from "node:child_process";
 import { constants } from "node:os";
-import { execIsolated, withProxyVariables, type Proxy } from "@netperm/proxy";
+import { execIsolated, sentByTerminal, withProxyVariables, type Proxy } from "@netperm/proxy";
 import { EXIT, type Command, type Io } from "../command.js";
 import { readCommandLine } from "../policy-args.js";
 import { UsageError } from "../usage-error.js";
 import { logDecisions, PROXY_HELP, PROXY_OPTIONS, proxyOptionsFrom, startProxy } from "./proxy.js";
 
+/** Forwarded to the program, except a Ctrl-C / Ctrl-\ the terminal already sent it (`sentByTerminal`). */
 const FORWARDED: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"];
 
 /** The environment a child gets: the proxy variables in both cases, NO_PROXY empty. */
@@ -30,7 +31,7 @@ async function runUnisolated(cmd: string, args: readonly string[], io: Io, proxy
     child.stdout?.pipe(io.stdout, { end: false });
     child.stderr?.pipe(io.stderr, { end: false });
   }
-  const forward = (signal: NodeJS.Signals): void => void child.kill(signal);
+  const forward = (signal: NodeJS.Signals): void => void (sentByTerminal(signal) || child.kill(signal));
   for (const s of FORWARDED) process.on(s, forward);
   const code = await new Promise<number>((resolve) => {
     child.once("error", (err: NodeJS.ErrnoException) => {
@@ -59,7 +60,7 @@ async function runIsolated(cmd: string, args: readonly string[], io: Io, proxy: 
   run.stderr?.pipe(io.stderr, { end: false });
   for (const p of run.published) io.stderr.write(`netperm: publishing ${p.host}:${p.port} -> port ${p.insidePort} inside (${p.rule})\n`);
   for (const s of run.skipped) io.stderr.write(`netperm: not publishing ${s.rule}: ${s.why}\n`);
-  const forward = (signal: NodeJS.Signals): void => run.kill(signal);
+  const forward = (signal: NodeJS.Signals): void => void (sentByTerminal(signal) || run.kill(signal));
   for (const s of FORWARDED) process.on(s, forward);
   const failed = run.ready.then(() => undefined, (e: Error) => e.message);
   const exit = await run.exited;
