@@ -33,7 +33,7 @@ async function freePort(): Promise<number> {
 
 /** Where an example's component is: next to the built files, or in the repository's examples/. */
 function componentFile(name: string): string {
-  const candidates = [new URL(`../examples/${name}.wasm`, import.meta.url), new URL(`../../../examples/${name}/${name}.wasm`, import.meta.url)];
+  const candidates = [new URL(`./examples/${name}.wasm`, import.meta.url), new URL(`../../../examples/${name}/${name}.wasm`, import.meta.url)];
   for (const url of candidates) {
     const path = fileURLToPath(url);
     if (existsSync(path)) return path;
