@@ -150,15 +150,8 @@ for (const ns of ["bwrap", "unshare"] as const) {
     });
 
     itWhere([script], "a Ctrl-C on a terminal reaches the program once (the terminal signals the whole group; netperm does not forward it again)", async () => {
-      // script runs the CLI on a pseudo-terminal, in its foreground process group; "\x03" typed there is a Ctrl-C.
-      const line = cliArgv(["exec", "--", node, "-e", waiter]).map((a) => `'${a.replaceAll("'", `'\\''`)}'`).join(" ");
-      const tty = spawn("script", ["-qec", line, "/dev/null"], { cwd: cliDir, env: { ...env, NO_COLOR: "1" }, stdio: ["pipe", "pipe", "pipe"] });
-      let out = "";
-      tty.stdout.on("data", (c: Buffer) => (out += c.toString()));
-      await until(() => out.includes("ready"), "the program to start on the terminal");
-      tty.stdin.write("\x03");
-      expect(await exited(tty)).toBe(4);
-      expect(out).toContain("SIGINT x1");
+      const r = await ctrlCOnTerminal(["exec", "--", node, "-e", waiter], env);
+      expect(r).toEqual({ code: 4, once: true });
     });
 
     itWhere([setpriv], "runs as a non-root user (nobody): confined, reaching the origin only through the proxy, ids kept", async () => {
@@ -172,4 +165,25 @@ for (const ns of ["bwrap", "unshare"] as const) {
       expect([targets.tcpSeen(), originSeen]).toEqual([before[0], before[1]! + 1]);
     });
   });
+}
+
+itWhere([script], "with --no-isolate too, a Ctrl-C on a terminal reaches the program once", async () => {
+  const r = await ctrlCOnTerminal(["exec", "--no-isolate", "--", node, "-e", waiter], process.env as Record<string, string>);
+  expect(r).toEqual({ code: 4, once: true });
+});
+
+/**
+ * Runs the CLI with ARGS on a pseudo-terminal (`script`: the CLI in the
+ * terminal's foreground process group), types Ctrl-C once the program is
+ * ready; resolves with the exit code and whether the program counted exactly one SIGINT.
+ */
+async function ctrlCOnTerminal(args: readonly string[], env: Record<string, string>): Promise<{ code: number | null; once: boolean }> {
+  const line = cliArgv(args).map((a) => `'${a.replaceAll("'", `'\\''`)}'`).join(" ");
+  const tty = spawn("script", ["-qec", line, "/dev/null"], { cwd: cliDir, env: { ...env, NO_COLOR: "1" }, stdio: ["pipe", "pipe", "pipe"] });
+  let out = "";
+  tty.stdout.on("data", (c: Buffer) => (out += c.toString()));
+  await until(() => out.includes("ready"), "the program to start on the terminal");
+  tty.stdin.write("\x03");
+  const code = await exited(tty);
+  return { code, once: out.includes("SIGINT x1") };
 }
