@@ -62,7 +62,7 @@ export interface IsolatedProcess {
   /**
    * Sends a signal to the program (asked of its supervisor on the control
    * pipe, so it is delivered once, whatever the terminal did). Before the
-   * program runs, it ends the launcher.
+   * program runs, it ends the launcher (SIGKILL), and with it the namespace.
    */
   kill(signal?: NodeJS.Signals): void;
 }
@@ -140,6 +140,7 @@ export async function execIsolated(policy: Policy | CompiledPolicy, command: str
     let failure: Control | undefined;
     let supervisorPid: number | undefined;
     const controlPipe = child.stdio[3] as Duplex;
+    controlPipe.on("error", () => undefined); // a write after the supervisor is gone (kill() late): nothing to deliver
     createInterface({ input: controlPipe }).on("line", (line) => {
       let message: Control;
       try {
@@ -175,7 +176,8 @@ export async function execIsolated(policy: Policy | CompiledPolicy, command: str
       kill: (signal = "SIGTERM") => {
         const order: Order = { kind: "signal", signal };
         if (supervisorPid !== undefined && controlPipe.writable) controlPipe.write(`${JSON.stringify(order)}\n`);
-        else child.kill(signal);
+        // Before the program runs there is no one to deliver to: end the launcher (it ignores SIGINT; its namespace dies with it).
+        else child.kill("SIGKILL");
       },
     };
   } catch (error) {
