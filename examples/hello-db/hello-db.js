@@ -3,6 +3,9 @@
 // then, as a client, resolves db.internal and connects to db.internal:5432,
 // which netperm maps to 127.0.0.1:5433. Then it tries three things it was
 // not granted (all on loopback). Every step prints what happened.
+// Arguments `LISTEN CLOSED` replace 5433 (the port it serves on) and 5434
+// (the port it is denied): `netperm run --example hello-db` passes free ones.
+import { getArguments } from "wasi:cli/environment@0.2.12";
 import { getStdout } from "wasi:cli/stdout@0.2.12";
 import { subscribeDuration } from "wasi:clocks/monotonic-clock@0.2.12";
 import { poll } from "wasi:io/poll@0.2.12";
@@ -71,14 +74,25 @@ function attempt(label, fn) {
   }
 }
 
+/** The port in argument `i`, or `fallback` when there is none. */
+function portArgument(i, fallback) {
+  const arg = getArguments()[i];
+  if (arg === undefined) return fallback;
+  const n = Number(arg);
+  if (!/^[0-9]+$/.test(arg) || n < 1 || n > 65535) throw new Error("hello-db: a port must be 1-65535, got '" + arg + "'");
+  return n;
+}
+
 export const run = {
   run() {
     const net = instanceNetwork();
+    const listenPort = portArgument(1, 5433);
+    const closedPort = portArgument(2, 5434);
     print("hello-db: a component under netperm");
 
     const server = createTcpSocket("ipv4");
-    attempt("listen on 127.0.0.1:5433", () => {
-      server.startBind(net, v4([127, 0, 0, 1], 5433));
+    attempt("listen on 127.0.0.1:" + listenPort, () => {
+      server.startBind(net, v4([127, 0, 0, 1], listenPort));
       settle(server.subscribe(), () => server.finishBind());
       server.startListen();
       settle(server.subscribe(), () => server.finishListen());
@@ -107,12 +121,13 @@ export const run = {
     }
 
     // Denied on purpose, and loopback only: localhost resolves on every
-    // machine, and 127.0.0.1:5434 is a port the policy does not grant (the
-    // CLI's test listens there, so a broken guard would be seen reaching it).
+    // machine, and 127.0.0.1:5434 (or CLOSED) is a port the policy does not
+    // grant (the CLI's test listens there, so a broken guard would be seen
+    // reaching it).
     attempt("resolve localhost", () => lookup("localhost").map((a) => a.val.join(".")).join(", "));
-    attempt("connect 127.0.0.1:5434", () => {
+    attempt("connect 127.0.0.1:" + closedPort, () => {
       const s = createTcpSocket("ipv4");
-      s.startConnect(net, v4([127, 0, 0, 1], 5434));
+      s.startConnect(net, v4([127, 0, 0, 1], closedPort));
       settle(s.subscribe(), () => s.finishConnect());
       return "connected";
     });

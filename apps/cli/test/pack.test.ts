@@ -1,14 +1,18 @@
 /**
  * The packages as users install them: `pnpm pack` each public package and
  * the CLI, `npm install` the tarballs in a fresh project, then import the
- * libraries and run the `netperm` bin from its built files.
+ * libraries and run the `netperm` bin from its built files, as `npx
+ * @netperm/cli` does (the README's one command for someone with only npm).
  */
 import { execFile, spawn } from "node:child_process";
 import { createServer } from "node:http";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { installPacked, itWhere, nodeEval, systemProgram } from "@netperm/testkit";
 import { beforeAll, describe, expect, it } from "vitest";
+import { announcedPorts, helloDbOutput } from "./hello-db.js";
 
 const run = promisify(execFile);
 let project = "";
@@ -60,12 +64,19 @@ describe("packed packages", () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ allowed: true, op: "connect", host: "example.com", port: 80, rule: { flag: "--allow-outbound=tcp://example.com:80" } });
   });
 
-  it("the installed bin runs the hello-db example shipped in the package", async () => {
+  it("npx @netperm/cli run --example hello-db: the README's one command, from any directory, needs no path to the component", async () => {
+    // npx finds the installed package here, as it finds the one it fetches into its own cache for a user
+    // with only npm: in both the component is read from the package, never from the current directory.
+    const elsewhere = await mkdtemp(join(tmpdir(), "netperm-pack-cwd-"));
+    const cache = `--cache-dir=${join(project, "cache")}`;
+    const viaNpx = await run("npx", ["--no-install", "@netperm/cli", "run", "--example", "hello-db", cache], { cwd: project });
+    const ports = announcedPorts(viaNpx.stderr);
+    expect(viaNpx.stdout).toBe(helloDbOutput(ports.listen, ports.closed));
+    expect(viaNpx.stderr).toContain(join("node_modules", "@netperm", "cli", "dist", "examples", "hello-db.wasm"));
     const bin = join(project, "node_modules", ".bin", "netperm");
-    const wasm = join(project, "node_modules", "@netperm", "cli", "dist", "examples", "hello-db.wasm");
-    const r = await run(bin, ["run", "--allow-inbound=tcp://localhost:5433", "--allow-outbound=tcp://db.internal->127.0.0.1:5432->5433", `--cache-dir=${join(project, "cache")}`, wasm], { cwd: project });
-    expect(r.stdout).toContain("allowed  query db.internal:5432: remote-address 127.0.0.1:5432, answer: 1 row for 'SELECT 1'");
-    expect(r.stdout).toContain("denied   connect 127.0.0.1:5434: access-denied");
+    const fromElsewhere = await run(bin, ["run", "--example=hello-db", cache], { cwd: elsewhere });
+    const again = announcedPorts(fromElsewhere.stderr);
+    expect(fromElsewhere.stdout).toBe(helloDbOutput(again.listen, again.closed));
   }, 120_000);
 
   itWhere([systemProgram("curl", "curl")], "the installed bin's proxy answers a curl request", async () => {

@@ -3,14 +3,14 @@
  * servers started here. The tests that drive curl (Debian package `curl`) do
  * not run, loudly, where it is missing, and fail under NETPERM_REQUIRE_PROGRAMS=1.
  */
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { describeWhere, itWhere, networkNamespaces, systemProgram } from "@netperm/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cliDir, runCli } from "./run-cli.js";
+import { exited, runCli, startCli, until } from "./run-cli.js";
 
 let origin: Server;
 let port = 0;
@@ -26,30 +26,6 @@ beforeAll(async () => {
   port = typeof a === "object" && a !== null ? a.port : 0;
 });
 afterAll(() => new Promise<void>((r) => origin.close(() => r())));
-
-function startCli(args: readonly string[]): ChildProcess & { out: () => string; err: () => string } {
-  const child = spawn(process.execPath, ["--conditions=@netperm/source", "--import", "tsx", resolve(cliDir, "src/bin.ts"), ...args], {
-    cwd: cliDir,
-    env: { ...process.env, NO_COLOR: "1" },
-  });
-  let out = "";
-  let err = "";
-  child.stdout.on("data", (c: Buffer) => (out += c.toString()));
-  child.stderr.on("data", (c: Buffer) => (err += c.toString()));
-  return Object.assign(child, { out: () => out, err: () => err });
-}
-
-async function until(check: () => boolean, what: string, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-function exited(child: ChildProcess): Promise<number | null> {
-  return new Promise((r) => (child.exitCode !== null ? r(child.exitCode) : child.once("exit", (code) => r(code))));
-}
 
 const curlProgram = systemProgram("curl", "curl");
 

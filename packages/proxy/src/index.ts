@@ -11,4 +11,5 @@ export type { AuditRecord } from "@netperm/core";
 export { execIsolated, type ExecIsolatedOptions, type IsolatedExit, type IsolatedProcess } from "./isolate/exec-isolated.js";
 export { chooseNamespace, type ChooseOptions, type Launcher, type NamespaceChoice, type NamespaceKind } from "./isolate/namespace.js";
 export { proxyVariables, withProxyVariables } from "./isolate/proxy-env.js";
+export { sentByTerminal } from "./isolate/terminal-signal.js";
 export type { NotPublished, Published } from "./isolate/inbound.js";

@@ -68,9 +68,17 @@ export interface ProxyContext {
   track(closer: () => void): () => void;
 }
 
-/** The client of a socket as `ip:port`. */
+/** Client names for sockets that have no address (a Unix socket): set by `Proxy.accept`. */
+const named = new WeakMap<Socket, string>();
+
+/** Names the client of `socket` in the audit (instead of its address). */
+export function nameClient(socket: Socket, client: string): void {
+  named.set(socket, client);
+}
+
+/** The client of a socket: its name when it has one, else `ip:port`. */
 export function clientOf(socket: Socket): string {
-  return hostPort(socket.remoteAddress ?? "?", socket.remotePort);
+  return named.get(socket) ?? hostPort(socket.remoteAddress ?? "?", socket.remotePort);
 }
 
 /**

@@ -12,7 +12,7 @@ import { openAuditFile, type AuditFile } from "./audit.js";
 import { Deadlines } from "./deadlines.js";
 import { createGate, type Resolver } from "./gate.js";
 import { handleHttp } from "./http-proxy.js";
-import { resolveLimits, type DecisionEvent, type Limits, type ProxyContext } from "./limits.js";
+import { nameClient, resolveLimits, type DecisionEvent, type Limits, type ProxyContext } from "./limits.js";
 import { SocketReader } from "./reader.js";
 import { handleSocks5 } from "./socks5.js";
 import { connectTimedOut } from "./tunnel.js";
@@ -57,8 +57,10 @@ export interface Proxy {
   /**
    * Serves a connection accepted elsewhere (a Unix-socket server, say) exactly
    * as one accepted on the proxy's own port: same limits, same handlers.
+   * `client` names the client in the audit and the decision events when the
+   * socket has no address of its own (exec's relay: `netns:<pid>/127.0.0.1:<port>`).
    */
-  accept(socket: Socket): void;
+  accept(socket: Socket, options?: { readonly client?: string }): void;
   /**
    * Stops accepting. With `drainMs` > 0 open connections get that long to
    * finish; the rest (and all of them with the default 0) are closed. Flushes the audit file.
@@ -160,8 +162,9 @@ export async function createProxy(options: ProxyOptions): Promise<Proxy> {
     }
   };
 
-  const accept = (socket: Socket): void => {
+  const accept = (socket: Socket, opts?: { readonly client?: string }): void => {
     socket.on("error", ignore);
+    if (opts?.client !== undefined) nameClient(socket, opts.client);
     if (sockets.size >= limits.maxConnections) {
       rejected += 1;
       socket.destroy();
@@ -174,7 +177,7 @@ export async function createProxy(options: ProxyOptions): Promise<Proxy> {
     pending.add(done);
     void done.then(() => pending.delete(done));
   };
-  const server = createServer({ allowHalfOpen: true, noDelay: true }, accept);
+  const server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => accept(socket));
   server.on("error", () => undefined);
 
   await new Promise<void>((resolve, reject) => {

@@ -9,7 +9,7 @@
  */
 import { spawn } from "node:child_process";
 import { constants } from "node:os";
-import { execIsolated, withProxyVariables, type Proxy } from "@netperm/proxy";
+import { execIsolated, sentByTerminal, withProxyVariables, type Proxy } from "@netperm/proxy";
 import { EXIT, type Command, type Io } from "../command.js";
 import { defineOptions, helpLines } from "../options.js";
 import { readCommandLine } from "../policy-args.js";
@@ -21,6 +21,7 @@ const OPTIONS = defineOptions({
   "no-isolate": { type: "boolean", help: "no network namespace: only the proxy variables (programs that ignore them are not stopped)" },
 });
 
+/** Forwarded to the program, except a Ctrl-C / Ctrl-\ the terminal already sent it (`sentByTerminal`). */
 const FORWARDED: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"];
 
 /** The environment a child gets: the proxy variables in both cases, NO_PROXY empty. */
@@ -36,7 +37,7 @@ async function runUnisolated(cmd: string, args: readonly string[], io: Io, proxy
     child.stdout?.pipe(io.stdout, { end: false });
     child.stderr?.pipe(io.stderr, { end: false });
   }
-  const forward = (signal: NodeJS.Signals): void => void child.kill(signal);
+  const forward = (signal: NodeJS.Signals): void => void (sentByTerminal(signal) || child.kill(signal));
   for (const s of FORWARDED) process.on(s, forward);
   const code = await new Promise<number>((resolve) => {
     child.once("error", (err: NodeJS.ErrnoException) => {
@@ -65,7 +66,7 @@ async function runIsolated(cmd: string, args: readonly string[], io: Io, proxy: 
   run.stderr?.pipe(io.stderr, { end: false });
   for (const p of run.published) io.stderr.write(`netperm: publishing ${p.host}:${p.port} -> port ${p.insidePort} inside (${p.rule})\n`);
   for (const s of run.skipped) io.stderr.write(`netperm: not publishing ${s.rule}: ${s.why}\n`);
-  const forward = (signal: NodeJS.Signals): void => run.kill(signal);
+  const forward = (signal: NodeJS.Signals): void => void (sentByTerminal(signal) || run.kill(signal));
   for (const s of FORWARDED) process.on(s, forward);
   const failed = run.ready.then(() => undefined, (e: Error) => e.message);
   const exit = await run.exited;

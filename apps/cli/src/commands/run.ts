@@ -9,6 +9,7 @@ import { closeSync, openSync, statSync, writeSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import { auditLine } from "@netperm/core";
 import type { Command, Io } from "../command.js";
+import { EXAMPLE_NAMES, prepareExample } from "../examples.js";
 import { defineOptions, helpLines } from "../options.js";
 import { readCommandLine } from "../policy-args.js";
 import { UsageError } from "../usage-error.js";
@@ -18,6 +19,7 @@ const OPTIONS = defineOptions({
   dir: { type: "string", value: "HOST::GUEST", multiple: true, help: "preopen the existing host directory HOST as GUEST (--dir=DIR: the same path); repeatable" },
   audit: { type: "string", value: "FILE", help: "append one JSON line per decision (the audit record: @netperm/core/audit-record.schema.json) to FILE" },
   "cache-dir": { type: "string", value: "DIR", help: "where transpiled components are cached (default ~/.cache/netperm/components)" },
+  example: { type: "string", value: "NAME", help: `run a shipped example under its own grants, printed on stderr (${EXAMPLE_NAMES.join(", ")})` },
 });
 
 /** `--env=KEY=VALUE` sets a variable; `--env=KEY` passes the host's value through. */
@@ -64,15 +66,24 @@ export function readDirs(values: readonly string[], cwd: string): Record<string,
 export const command: Command = {
   name: "run",
   summary: "run a WASI preview2 command component with exactly the network it is granted",
-  usage: "run [policy flags] [--env=KEY[=VALUE]] [--dir=HOST::GUEST] [--audit=FILE] app.wasm [-- ARGS...]",
+  usage: "run [policy flags] [--env=KEY[=VALUE]] [--dir=HOST::GUEST] [--audit=FILE] app.wasm [-- ARGS...] | run --example NAME",
   options: helpLines(OPTIONS),
   examples: [
+    "netperm run --example hello-db",
     "netperm run --allow-inbound=tcp://localhost:5433 --allow-outbound=tcp://db.internal->127.0.0.1:5432->5433 examples/hello-db/hello-db.wasm",
     "netperm run --allow-outbound=tcp://127.0.0.1:80 --audit=audit.jsonl app.wasm -- --verbose",
     "netperm run --allow-resolve=my-database.internal->172.17.0.14 --env=RUST_LOG=info app.wasm",
   ],
   async run(argv, io) {
-    const line = await readCommandLine(argv, io, OPTIONS);
+    let line = await readCommandLine(argv, io, OPTIONS);
+    let guestArgs = line.rest;
+    if (line.values.example !== undefined) {
+      if (line.positionals.length > 0) throw new UsageError("NETPERM_USAGE", "--example runs its own component: give no component file");
+      const example = await prepareExample(line.values.example);
+      io.stderr.write(`netperm: example ${line.values.example}: run ${example.flags.map((f) => (f.includes(">") ? `'${f}'` : f)).join(" ")} ${example.file} -- ${example.args.join(" ")}\n`);
+      line = { ...(await readCommandLine([...example.flags, ...argv], io, OPTIONS)), positionals: [example.file] };
+      guestArgs = [...example.args, ...line.rest];
+    }
     const [file, ...extra] = line.positionals;
     if (file === undefined) throw new UsageError("NETPERM_USAGE", "run needs a component file", "netperm run [policy flags] app.wasm [-- ARGS...]");
     if (extra.length > 0) throw new UsageError("NETPERM_USAGE", `unexpected argument '${extra[0]}'`, "put the guest's arguments after --");
@@ -94,7 +105,7 @@ export const command: Command = {
     try {
       return await wasi.runCommand(path, line.policy, {
         env,
-        args: [basename(file), ...line.rest],
+        args: [basename(file), ...guestArgs],
         preopens,
         onTrap: (error) => void io.stderr.write(`netperm: guest trapped: ${error instanceof Error ? error.message : String(error)}\n`),
         ...(auditFd !== undefined ? { audit: (record) => void writeSync(auditFd, auditLine(record)) } : {}),

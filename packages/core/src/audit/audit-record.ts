@@ -55,7 +55,7 @@ export interface AuditRecord {
   readonly time: string;
   readonly point: EnforcementPoint;
   readonly frontEnd: FrontEnd;
-  /** Who asked: the client `ip:port` (proxy), the instance id (wasi). */
+  /** Who asked: the client `ip:port` (proxy, exec inbound), `netns:<pid>/127.0.0.1:<port>` for a connection out of exec's namespace (the namespace by its first process's host pid, and the program's socket in it), the instance id (wasi). */
   readonly client?: string;
   /** The decision value, as `netperm check --json` prints it. */
   readonly decision: Decision;

@@ -1,7 +1,8 @@
 /**
  * netperm's end of the namespace's way out: two Unix-socket servers in the
  * private directory. `tcp.sock` hands every connection to the proxy, which
- * serves it exactly as one accepted on its port. `udp.sock` carries one
+ * serves it exactly as one accepted on its port, its audit `client` named
+ * from the relay's header (`netns:<pid>/127.0.0.1:<port>`). `udp.sock` carries one
  * SOCKS5 UDP association each: a 2-byte header names the proxy's UDP relay
  * port, then length-framed datagrams go to it from a UDP socket on loopback,
  * and its answers come back framed.
@@ -10,7 +11,7 @@ import { createSocket } from "node:dgram";
 import { createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
 import type { Proxy } from "../proxy.js";
-import { FILES, frame, FrameReader, readPortHeader } from "./wire.js";
+import { FILES, frame, FrameReader, readHeader, readPortHeader, relayedClient } from "./wire.js";
 
 export interface Bridge {
   close(): Promise<void>;
@@ -57,7 +58,15 @@ export async function startBridge(dir: string, proxy: Proxy): Promise<Bridge> {
     streams.add(s);
     s.once("close", () => streams.delete(s));
   };
-  const tcp = createServer({ allowHalfOpen: true }, (socket) => proxy.accept(socket));
+  const tcp = createServer({ allowHalfOpen: true }, (socket) => {
+    track(socket);
+    socket.on("error", () => undefined);
+    void readHeader(socket, 6).then((header) => {
+      if (header === undefined) return void socket.destroy();
+      proxy.accept(socket, { client: relayedClient(header) });
+      socket.resume(); // the proxy's reader listens now; readHeader left the socket paused
+    });
+  });
   const udp = createServer((stream) => {
     track(stream);
     udpChannel(stream);

@@ -11,14 +11,14 @@ import { createRequire } from "node:module";
 import { constants, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import type { Readable } from "node:stream";
+import type { Duplex, Readable } from "node:stream";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { auditLine, compile, NetpermError, type AuditRecord, type CompiledPolicy, type Policy } from "@netperm/core";
 import { createProxy, type Proxy, type ProxyOptions } from "../proxy.js";
 import { startBridge } from "./bridge.js";
 import { publishInbound, type NotPublished, type Published } from "./inbound.js";
 import { chooseNamespace, type Launcher, type NamespaceKind } from "./namespace.js";
-import { FILES, type Control, type SupervisorConfig } from "./wire.js";
+import { FILES, type Control, type Order, type SupervisorConfig } from "./wire.js";
 import { appendFileSync } from "node:fs";
 
 export interface ExecIsolatedOptions {
@@ -59,7 +59,11 @@ export interface IsolatedProcess {
   readonly ready: Promise<{ readonly pid: number; readonly relayPort: number }>;
   /** Resolves when the program has exited and everything netperm started is gone. */
   readonly exited: Promise<IsolatedExit>;
-  /** Sends a signal to the program (through its supervisor). */
+  /**
+   * Sends a signal to the program (asked of its supervisor on the control
+   * pipe, so it is delivered once, whatever the terminal did). Before the
+   * program runs, it ends the launcher (SIGKILL), and with it the namespace.
+   */
   kill(signal?: NodeJS.Signals): void;
 }
 
@@ -135,7 +139,8 @@ export async function execIsolated(policy: Policy | CompiledPolicy, command: str
     let reported: IsolatedExit | undefined;
     let failure: Control | undefined;
     let supervisorPid: number | undefined;
-    const controlPipe = child.stdio[3] as Readable;
+    const controlPipe = child.stdio[3] as Duplex;
+    controlPipe.on("error", () => undefined); // a write after the supervisor is gone (kill() late): nothing to deliver
     createInterface({ input: controlPipe }).on("line", (line) => {
       let message: Control;
       try {
@@ -151,7 +156,7 @@ export async function execIsolated(policy: Policy | CompiledPolicy, command: str
     });
     const exited = new Promise<IsolatedExit>((resolve) => {
       child.once("error", (err) => {
-        failure = { kind: "error", message: `cannot start ${launcher.argv[0]}: ${err.message}`, code: 2 };
+        failure = { kind: "error", message: `cannot start ${launcher.kind}: ${err.message}`, code: 2 };
       });
       child.once("close", (code, signal) => {
         readyReject(new Error(failure?.kind === "error" ? failure.message : "the program did not start"));
@@ -169,12 +174,10 @@ export async function execIsolated(policy: Policy | CompiledPolicy, command: str
       ready,
       exited,
       kill: (signal = "SIGTERM") => {
-        try {
-          if (supervisorPid !== undefined) process.kill(supervisorPid, signal);
-          else child.kill(signal);
-        } catch {
-          // already gone
-        }
+        const order: Order = { kind: "signal", signal };
+        if (supervisorPid !== undefined && controlPipe.writable) controlPipe.write(`${JSON.stringify(order)}\n`);
+        // Before the program runs there is no one to deliver to: end the launcher (it ignores SIGINT; its namespace dies with it).
+        else child.kill("SIGKILL");
       },
     };
   } catch (error) {

@@ -61,14 +61,22 @@ function probe(argv: readonly string[]): Promise<string | undefined> {
   });
 }
 
+/**
+ * The launcher stays in the terminal's foreground process group (so that the
+ * program can read the terminal), where a Ctrl-C or Ctrl-\ reaches it too:
+ * bubblewrap would die of it and take the program along. It starts with
+ * SIGINT and SIGQUIT ignored (kept across exec); the supervisor sets its own.
+ */
+const IGNORING_TERMINAL_SIGNALS = ["/bin/sh", "-c", 'trap "" INT QUIT; exec "$@"', "sh"];
+
 function bwrapLauncher(bwrap: string): Launcher {
-  return { kind: "bwrap", argv: [bwrap, "--dev-bind", "/", "/", "--unshare-net", "--unshare-pid", "--die-with-parent", "--"], loUp: false };
+  return { kind: "bwrap", argv: [...IGNORING_TERMINAL_SIGNALS, bwrap, "--dev-bind", "/", "/", "--unshare-net", "--unshare-pid", "--die-with-parent", "--"], loUp: false };
 }
 
 function unshareLauncher(unshare: string, root: boolean, ids: { uid: number; gid: number }): Launcher {
   const common = ["--net", "--pid", "--fork", "--kill-child"];
-  if (root) return { kind: "unshare", argv: [unshare, ...common, "--"], loUp: true };
-  return { kind: "unshare-user", argv: [unshare, "--user", "--map-root-user", ...common, "--"], loUp: true, mapUser: ids };
+  if (root) return { kind: "unshare", argv: [...IGNORING_TERMINAL_SIGNALS, unshare, ...common, "--"], loUp: true };
+  return { kind: "unshare-user", argv: [...IGNORING_TERMINAL_SIGNALS, unshare, "--user", "--map-root-user", ...common, "--"], loUp: true, mapUser: ids };
 }
 
 /**

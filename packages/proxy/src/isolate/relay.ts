@@ -10,7 +10,7 @@
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
 import { followSocks5 } from "./socks-follow.js";
-import { FILES } from "./wire.js";
+import { clientHeader, FILES } from "./wire.js";
 
 /** Pipes two sockets both ways with half-close; destroys both on error. */
 export function splice(a: Socket, b: Socket, headA: Buffer = Buffer.alloc(0), headB: Buffer = Buffer.alloc(0)): void {
@@ -26,8 +26,12 @@ export function splice(a: Socket, b: Socket, headA: Buffer = Buffer.alloc(0), he
   b.resume();
 }
 
-/** Starts the relay on 127.0.0.1, a free port; resolves with the server and its port. */
-export async function startRelay(dir: string): Promise<{ server: Server; port: number }> {
+/**
+ * Starts the relay on 127.0.0.1, a free port; resolves with the server and its
+ * port. Each connection to the proxy starts with the client header (`pid`, the
+ * supervisor's host pid, and the program's port), so the audit names it.
+ */
+export async function startRelay(dir: string, pid: number): Promise<{ server: Server; port: number }> {
   const sockets = new Set<Socket>();
   const server = createServer({ allowHalfOpen: true, noDelay: true, pauseOnConnect: true }, (client) => {
     sockets.add(client);
@@ -36,6 +40,7 @@ export async function startRelay(dir: string): Promise<{ server: Server; port: n
     const upstream = createConnection({ path: join(dir, FILES.tcp), allowHalfOpen: true });
     upstream.on("error", () => client.destroy());
     upstream.pause();
+    upstream.write(clientHeader(pid, client.remotePort ?? 0));
     void followSocks5(client, upstream, dir).catch(() => {
       client.destroy();
       upstream.destroy();

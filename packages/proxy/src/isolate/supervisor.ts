@@ -8,16 +8,22 @@
  *    caller's stdio, cwd and environment;
  * 4. forwards signals to it, reports its exit on the control pipe (fd 3) and
  *    exits with it. When netperm goes away (fd 3 ends) the program is killed.
+ *    A signal netperm asks for on the pipe is always delivered; one this
+ *    process gets directly is delivered unless the terminal sent it to the
+ *    whole foreground group, the program included (`terminal-signal.ts`),
+ *    so that a Ctrl-C arrives once.
  * Nothing here blocks the event loop: the relay must keep running while the
  * program does (no spawnSync).
  */
 import { execFile, spawn } from "node:child_process";
 import { readFileSync, readlinkSync } from "node:fs";
+import { createInterface } from "node:readline";
 import { createConnection, createServer, Socket } from "node:net";
 import { constants } from "node:os";
 import { join } from "node:path";
 import { startRelay, splice } from "./relay.js";
-import { FILES, readPortHeader, type Control, type SupervisorConfig } from "./wire.js";
+import { FILES, readPortHeader, type Control, type Order, type SupervisorConfig } from "./wire.js";
+import { sentByTerminal } from "./terminal-signal.js";
 import { proxyVariables } from "./proxy-env.js";
 
 const FORWARDED: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"];
@@ -59,7 +65,9 @@ function listenInbound(dir: string): Promise<void> {
 async function main(dir: string): Promise<void> {
   const config = JSON.parse(readFileSync(join(dir, FILES.config), "utf8")) as SupervisorConfig;
   if (config.loUp) await loUp().catch((e: Error) => fail(`cannot bring lo up in the namespace: ${e.message}`, 2));
-  const relay = await startRelay(dir);
+  // The pid netperm can signal: /proc is the host's, so /proc/self names this process there.
+  const hostPid = Number(readlinkSync("/proc/self"));
+  const relay = await startRelay(dir, hostPid);
   await listenInbound(dir);
   const env = { ...config.env, ...proxyVariables("127.0.0.1", relay.port) };
   const [file, args] =
@@ -68,9 +76,16 @@ async function main(dir: string): Promise<void> {
       : ["unshare", ["--user", `--map-user=${config.mapUser.uid}`, `--map-group=${config.mapUser.gid}`, "--", config.command, ...config.args]];
   const child = spawn(file, args, { cwd: config.cwd, env, stdio: ["inherit", "inherit", "inherit"] });
   child.once("error", (err: NodeJS.ErrnoException) => fail(`cannot run '${config.command}': ${err.code ?? err.message}`, err.code === "ENOENT" ? 127 : 126));
-  // The pid netperm can signal: /proc is the host's, so /proc/self names this process there.
-  const hostPid = Number(readlinkSync("/proc/self"));
-  for (const s of FORWARDED) process.on(s, () => void child.kill(s));
+  for (const s of FORWARDED) process.on(s, () => void (sentByTerminal(s) || child.kill(s)));
+  createInterface({ input: control }).on("line", (line) => {
+    let order: Order;
+    try {
+      order = JSON.parse(line) as Order;
+    } catch {
+      return;
+    }
+    if (order.kind === "signal" && (FORWARDED as readonly string[]).includes(order.signal)) child.kill(order.signal as NodeJS.Signals);
+  });
   control.on("end", () => child.kill("SIGKILL"));
   control.on("close", () => child.kill("SIGKILL"));
   child.once("spawn", () => report({ kind: "ready", pid: hostPid, relayPort: relay.port }));
