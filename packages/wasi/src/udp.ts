@@ -176,12 +176,12 @@ export function createUdp(context: Context) {
     }
     stream(remoteAddress: WitSocketAddress | undefined): [IncomingDatagramStream, OutgoingDatagramStream] {
       const real = failClosed(() => {
-        this.#gate();
-        if (remoteAddress && !grants.udpOutbound) {
+        if (remoteAddress && (!udpOn || !grants.udpOutbound)) {
           const { host, port } = fromWit(remoteAddress);
           guard.decide({ op: "connect", protocol: "udp", host, port });
           throw "access-denied";
         }
+        this.#gate();
         if (this.#state !== "bound" && this.#state !== "connected") throw "invalid-state";
         if (!remoteAddress) return undefined;
         if (!isOfFamily(remoteAddress, this.#family) || !isValidRemote(remoteAddress)) throw "invalid-argument";
