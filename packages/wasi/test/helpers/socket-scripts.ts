@@ -51,7 +51,8 @@ export const UNCHECKED_BY_STOCK: ReadonlySet<string> = new Set(["send", "stream"
 /** Names a lookup may ask for: none leaves the machine (localhost, IP literals in several spellings, invalid names). */
 export const NAMES = ["localhost", "127.0.0.1", "::1", "0.0.0.0", "::", "[::1]", "127.1", "0x7f.0.0.1", "2130706433", "", " ", "a b", "127.0.0.1:80", "[::1]:80"] as const;
 
-const socket = fc.integer({ min: 0, max: 3 });
+// 0-4 are the exchange's sockets when a script starts with one; 5 and 6 are then new ones.
+const socket = fc.integer({ min: 0, max: 6 });
 const family = fc.constantFrom("ipv4", "ipv6");
 const local = fc.record({ local: socket }).map((r) => r as unknown);
 const localPort0 = socket.map((k) => ({ local: k, port: 0 }) as unknown);
@@ -101,10 +102,16 @@ export function exchange(at: number): Step[] {
   ];
 }
 
+/** The same start twice in a row (a start before the last one finished). */
+const twice: fc.Arbitrary<Step[]> = fc.oneof(
+  fc.record({ c: fc.constant("startBind"), s: socket, addr: bindAddr }),
+  fc.record({ c: fc.constant("startListen"), s: socket }),
+).map((s) => [s, s]);
+
 /** A script: sometimes a prefix exchange, then random steps. */
 export const script: fc.Arbitrary<Step[]> = fc
-  .tuple(fc.boolean(), fc.array(step, { minLength: 1, maxLength: 14 }))
-  .map(([pair, steps]) => (pair ? [...exchange(0), ...steps] : steps));
+  .tuple(fc.boolean(), fc.array(fc.oneof({ weight: 8, arbitrary: step.map((s) => [s]) }, { weight: 1, arbitrary: twice }), { minLength: 1, maxLength: 14 }))
+  .map(([pair, groups]) => [...(pair ? exchange(0) : []), ...groups.flat()]);
 
 /** Binds that leave a socket with a loopback or unspecified local address (or that the stock shim refuses). */
 const LOCAL_BINDS: ReadonlySet<string> = new Set(["127.0.0.1:0", "[::1]:0", "0.0.0.0:0", "[::]:0", "127.0.0.2:0", "[::ffff:7f00:1]:0", "[::ffff:0:0]:0"]);
