@@ -20,6 +20,13 @@ describe("check order, wasmtime's way", () => {
     expect((await stockNetops())({ op: "script", steps }).results).toEqual(want);
   });
 
+  it("a second start-connect before finish-connect is concurrency-conflict (the stock shim: invalid-state)", async () => {
+    // A closed loopback port: the connect is refused, nothing leaves the machine.
+    const steps = [{ c: "tcp", family: "ipv4" }, { c: "startConnect", s: 0, addr: "127.0.0.1:9" }, { c: "startConnect", s: 0, addr: "127.0.0.1:9" }, { c: "startBind", s: 0, addr: "127.0.0.1:0" }, { c: "startListen", s: 0 }];
+    expect((await netops(ALL)).exec({ op: "script", steps }).results).toEqual(["ok", "ok", "err:concurrency-conflict", "err:invalid-state", "err:invalid-state"]);
+    expect((await stockNetops())({ op: "script", steps }).results).toEqual(["ok", "ok", "err:invalid-state", "err:invalid-state", "err:invalid-state"]);
+  });
+
   it("tcp start-bind on a bound socket with an invalid address is invalid-argument (the address is checked first)", async () => {
     const steps = [{ c: "tcp", family: "ipv4" }, { c: "bind", s: 0, addr: "127.0.0.1:0" }, { c: "bind", s: 0, addr: "[::1]:0" }, { c: "bind", s: 0, addr: "224.0.0.1:0" }, { c: "bind", s: 0, addr: "127.0.0.1:0" }];
     expect((await netops(ALL)).exec({ op: "script", steps }).results).toEqual(["ok", "ok", "err:invalid-argument", "err:invalid-argument", "err:invalid-state"]);

@@ -61,6 +61,10 @@ const steps = {
     [e.input, e.output] = finish(e.socket.subscribe(), () => e.socket.finishConnect());
     return "ok";
   },
+  startConnect(state, s, e) {
+    e.socket.startConnect(instanceNetwork(), target(state, s.addr));
+    return "ok";
+  },
   finishConnect(state, s, e) {
     [e.input, e.output] = e.socket.finishConnect();
     return "ok";
