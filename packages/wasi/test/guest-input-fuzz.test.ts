@@ -45,13 +45,14 @@ function documented(line: string): boolean {
 
 // ---- names ----
 const octet = fc.integer({ min: 0, max: 255 });
-const part = (n: number, width: number): string[] => [String(n), `0x${n.toString(16)}`, `0${n.toString(8)}`].map((s) => (width ? s : s));
+/** A number as the WHATWG IPv4 parser reads it: decimal, hex (`0x7f`) or octal (`0177`). */
+const spellings = (n: number): string[] => [String(n), `0x${n.toString(16)}`, `0${n.toString(8)}`];
 /** An IPv4 address and one of its spellings the WHATWG host parser reads (decimal, hex, octal parts; 1 to 4 parts). */
 const ipv4Spelling = fc.tuple(fc.array(octet, { minLength: 4, maxLength: 4 }), fc.integer({ min: 1, max: 4 }), fc.nat(), fc.boolean()).map(([o, parts, pick, dot]) => {
   const value = ((o[0]! << 24) >>> 0) + (o[1]! << 16) + (o[2]! << 8) + o[3]!;
   const head = o.slice(0, parts - 1);
   const rest = parts === 1 ? value : o.slice(parts - 1).reduce((acc, b) => acc * 256 + b, 0);
-  const spell = (n: number, i: number) => part(n, 0)[(pick >> (2 * i)) % 3]!;
+  const spell = (n: number, i: number) => spellings(n)[(pick >> (2 * i)) % 3]!;
   const text = [...head.map(spell), spell(rest, parts - 1)].join(".") + (dot ? "." : "");
   return { text, want: o.join(".") };
 });

@@ -22,7 +22,7 @@ export function forStock(steps: readonly Step[]): Step[] {
     // The stock shim traps on a datagram to port 0 (node:dgram throws "Port should be > 0"): the stock run skips it,
     // and the guarded line must be wasmtime's invalid-argument (UNCHECKED_BY_STOCK).
     const port0 = typeof addr === "string" ? addr.endsWith(":0") : (addr as { port?: number } | null)?.port === 0;
-    if (s.c === "send" && addr && port0) return { c: "skip", s: s.s };
+    if (s.c === "send" && addr && port0) return s.s === undefined ? { c: "skip" } : { c: "skip", s: s.s };
     return s;
   });
 }
