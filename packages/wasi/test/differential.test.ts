@@ -47,6 +47,18 @@ beforeAll(async () => {
 });
 
 describe("differential: guarded vs stock host", () => {
+  it("stockSafe refuses every script that could send beyond loopback under the stock host", () => {
+    const udpOn = (addr: string): Step[] => [{ c: "udp", family: "ipv4" }, { c: "bind", s: 0, addr }, { c: "stream", s: 0, addr: null }];
+    expect(stockSafe([...udpOn("127.0.0.1:0"), { c: "send", s: 0, addr: { local: 0 }, data: "x" }])).toBe(true);
+    expect(stockSafe([...udpOn("127.0.0.1:0"), { c: "send", s: 0, addr: "224.0.0.1:9", data: "x" }])).toBe(false);
+    expect(stockSafe([...udpOn("127.0.0.1:0"), { c: "stream", s: 0, addr: "255.255.255.255:9" }])).toBe(false);
+    expect(stockSafe([...udpOn("127.0.0.1:0"), { c: "send", s: 0, addr: "[::7f00:1]:9", data: "x" }])).toBe(false);
+    // A socket bound to a multicast group makes `{ local: k }` a multicast target, also through another socket's address.
+    expect(stockSafe([...udpOn("224.0.0.1:0"), { c: "send", s: 0, addr: { local: 0 }, data: "x" }])).toBe(false);
+    expect(stockSafe([...udpOn("224.0.0.1:0"), { c: "udp", family: "ipv4" }, { c: "bind", s: 1, addr: { local: 0 } }, { c: "connect", s: 1, addr: { local: 1 } }])).toBe(false);
+    fc.assert(fc.property(loopbackScript, (steps) => stockSafe(forStock(steps))), { numRuns: 500, seed });
+  });
+
   it("allow-everything: every printed result is the stock host's", () => {
     const tally: Tally = { identical: 0, denied: 0, knownDifferences: 0, skipped: 0 };
     fc.assert(
