@@ -152,8 +152,7 @@ export function createUdp(context: Context) {
           guard.decide({ op: "bind", protocol: "udp", host, port });
           throw "access-denied";
         }
-        if (this.#state === "binding") throw "concurrency-conflict";
-        if (this.#state !== "init") throw "invalid-state";
+        if (this.#state !== "init") throw "invalid-state"; // wasmtime's udp.rs `bind`: also while a bind is unfinished
         if (!isOfFamily(localAddress, this.#family)) throw "invalid-argument";
         const decision = guard.decide({ op: "bind", protocol: "udp", host, port });
         const target = decision.allowed ? realTarget(decision, localAddress, this.#family) : undefined;
@@ -176,12 +175,12 @@ export function createUdp(context: Context) {
     }
     stream(remoteAddress: WitSocketAddress | undefined): [IncomingDatagramStream, OutgoingDatagramStream] {
       const real = failClosed(() => {
-        this.#gate();
-        if (remoteAddress && !grants.udpOutbound) {
+        if (remoteAddress && (!udpOn || !grants.udpOutbound)) {
           const { host, port } = fromWit(remoteAddress);
           guard.decide({ op: "connect", protocol: "udp", host, port });
           throw "access-denied";
         }
+        this.#gate();
         if (this.#state !== "bound" && this.#state !== "connected") throw "invalid-state";
         if (!remoteAddress) return undefined;
         if (!isOfFamily(remoteAddress, this.#family) || !isValidRemote(remoteAddress)) throw "invalid-argument";

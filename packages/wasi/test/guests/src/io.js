@@ -97,9 +97,8 @@ export function finish(pollable, fn) {
   }
 }
 
-/** Reads until the peer closes or `max` bytes arrived (bounded in time). */
-export function readAll(input, max) {
-  const until = deadline();
+/** Reads until the peer closes or `max` bytes arrived (bounded in time: `until`, or the default wait). */
+export function readAll(input, max, until = deadline()) {
   const chunks = [];
   let total = 0;
   while (total < max) {

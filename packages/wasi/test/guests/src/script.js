@@ -13,6 +13,8 @@ import { poll } from "wasi:io/poll@0.2.12";
 
 /** Short, bounded waits for things that may never come (an accept, a datagram). */
 const SHORT_NS = 300_000_000;
+/** A read of data that is on its way over loopback (ms); longer only on a stalled machine. */
+const READ_NS = 2_000_000_000;
 
 function masked(address) {
   return address.tag === "ipv4" ? address.val.address.join(".") + ":#" : "[" + formatIp(address) + "]:#";
@@ -59,6 +61,10 @@ const steps = {
     [e.input, e.output] = finish(e.socket.subscribe(), () => e.socket.finishConnect());
     return "ok";
   },
+  startConnect(state, s, e) {
+    e.socket.startConnect(instanceNetwork(), target(state, s.addr));
+    return "ok";
+  },
   finishConnect(state, s, e) {
     [e.input, e.output] = e.socket.finishConnect();
     return "ok";
@@ -89,7 +95,15 @@ const steps = {
   },
   read(state, s, e) {
     if (!e.input) throw "no-stream";
-    return "ok:" + decode(readAll(e.input, s.data.length));
+    // Bounded (`ms`, or READ_NS): a generated script may read where nothing will come.
+    let got;
+    try {
+      got = readAll(e.input, s.data.length, subscribeDuration(s.ms ? s.ms * 1e6 : READ_NS));
+    } catch (err) {
+      if (err !== "guest-timeout") throw err;
+      return "err:nothing-to-read";
+    }
+    return "ok:" + decode(got);
   },
   shutdown(state, s, e) {
     e.socket.shutdown(s.how ?? "both");
