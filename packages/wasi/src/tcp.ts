@@ -2,11 +2,10 @@
  * Guarded `wasi:sockets/tcp`: a `TcpSocket` class per instance that wraps
  * the shim's genuine socket. Each call runs in wasmtime's order: a protocol
  * and direction with no grant at all is `access-denied` first; then the
- * socket's state and the arguments, in the order of wasmtime's tcp.rs
- * (start-bind: `invalid-argument` before `invalid-state`; start-connect:
- * `concurrency-conflict` while connecting, `invalid-state`, then
- * `invalid-argument`; any other start while one is unfinished is
- * `invalid-state`, see validate.ts for the arguments); only then the policy, where wasmtime's `socket_addr_check` sits: start-bind,
+ * socket's state (`concurrency-conflict` while a start is unfinished, then
+ * `invalid-state`) and the arguments (`invalid-argument`, see validate.ts),
+ * in the order of wasmtime's `p2/host/tcp.rs` and `sockets/tcp.rs`; only
+ * then the policy, where wasmtime's `socket_addr_check` sits: start-bind,
  * start-listen and accept as inbound tcp, start-connect as outbound tcp. A
  * denial throws `access-denied` before the shim (and so the OS) sees
  * anything. Mappings are applied on the way in; `local-address` /
@@ -33,6 +32,8 @@ export function sameAddress(a: WitSocketAddress, b: WitSocketAddress): boolean {
 
 /** The shim's states, as this wrapper sees them from the calls that succeeded. */
 type State = "init" | "binding" | "bound" | "listening" | "listener" | "connecting" | "connected" | "closed";
+/** wasmtime's `in_progress_operation`: any start while one of these is unfinished is `concurrency-conflict`. */
+const IN_PROGRESS: ReadonlySet<State> = new Set(["binding", "listening", "connecting"]);
 
 /** Calls `finish`; moves to `done` on success and to `failed` on an error other than would-block. */
 function settle<T>(finish: () => T, onDone: () => void, onFailed: () => void): T {
@@ -85,9 +86,8 @@ export function createTcp(context: Context) {
       throw "access-denied";
     }
 
-    /** wasmtime gives `concurrency-conflict` only to a start-connect while connecting; every other wrong state is `invalid-state`. */
-    #checkState(allowed: readonly State[], conflict?: State): void {
-      if (this.#state === conflict) throw "concurrency-conflict";
+    #checkState(allowed: readonly State[]): void {
+      if (IN_PROGRESS.has(this.#state)) throw "concurrency-conflict";
       if (!allowed.includes(this.#state)) throw "invalid-state";
     }
 
@@ -98,8 +98,8 @@ export function createTcp(context: Context) {
           this.#decideBind(localAddress);
           throw "access-denied";
         }
-        if (!isUnicast(localAddress) || !isOfFamily(localAddress, this.#family)) throw "invalid-argument";
         this.#checkState(["init"]);
+        if (!isUnicast(localAddress) || !isOfFamily(localAddress, this.#family)) throw "invalid-argument";
         const decision = this.#decideBind(localAddress);
         const target = decision.allowed ? realTarget(decision, localAddress, this.#family) : undefined;
         if (!target) throw "access-denied";
@@ -122,7 +122,7 @@ export function createTcp(context: Context) {
           guard.decide({ op: "connect", protocol: "tcp", host, port });
           throw "access-denied";
         }
-        this.#checkState(["init", "bound"], "connecting");
+        this.#checkState(["init", "bound"]);
         if (!isUnicast(remoteAddress) || !isValidRemote(remoteAddress) || !isOfFamily(remoteAddress, this.#family)) throw "invalid-argument";
         const decision = guard.decide({ op: "connect", protocol: "tcp", host, port });
         const target = decision.allowed ? realTarget(decision, remoteAddress, this.#family) : undefined;
@@ -254,6 +254,9 @@ export function createTcp(context: Context) {
 
   const tcpCreateSocket = {
     createTcpSocket(addressFamily: Family): TcpSocket {
+      // wasmtime's `TcpSocket::new` with tcp switched off (`-S tcp=n`): refused before a socket exists.
+      // No audit record: there is no address to decide yet.
+      if (!anyTcp) throw "access-denied";
       const inner = base.tcpCreateSocket.createTcpSocket(addressFamily);
       return new TcpSocket(inner, addressFamily);
     },

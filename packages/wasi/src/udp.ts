@@ -152,7 +152,8 @@ export function createUdp(context: Context) {
           guard.decide({ op: "bind", protocol: "udp", host, port });
           throw "access-denied";
         }
-        if (this.#state !== "init") throw "invalid-state"; // wasmtime's udp.rs `bind`: also while a bind is unfinished
+        if (this.#state === "binding") throw "concurrency-conflict"; // wasmtime's p2 udp `start_bind`: a bind is unfinished
+        if (this.#state !== "init") throw "invalid-state";
         if (!isOfFamily(localAddress, this.#family)) throw "invalid-argument";
         const decision = guard.decide({ op: "bind", protocol: "udp", host, port });
         const target = decision.allowed ? realTarget(decision, localAddress, this.#family) : undefined;
@@ -248,6 +249,8 @@ export function createUdp(context: Context) {
 
   const udpCreateSocket = {
     createUdpSocket(addressFamily: Family): UdpSocket {
+      // wasmtime's `UdpSocket::new` with udp switched off (`-S udp=n`): refused before a socket exists.
+      if (!udpOn) throw "access-denied";
       return new UdpSocket(base.udpCreateSocket.createUdpSocket(addressFamily), addressFamily);
     },
   };

@@ -54,11 +54,17 @@ describe("issue #12 classes", () => {
     expect(r.results).toEqual(["ok:0.0.0.0", "ok:0:0:0:0:0:0:0:0"]);
   });
 
-  it("no tcp grant: after a denied bind, listen is access-denied too", async () => {
+  it("no tcp grant: create-tcp-socket is access-denied, as wasmtime's p2_cli_no_tcp expects under -S tcp=n", async () => {
     const guest = await netops(["--allow-outbound=udp://*:*", "--allow-inbound=udp://*:*", "--allow-resolve=*"]);
     const r = guest.exec({ op: "script", steps: [
-      { c: "tcp", family: "ipv4" }, { c: "bind", s: 0, addr: "127.0.0.1:0" }, { c: "listen", s: 0 }, { c: "connect", s: 0, addr: "0.0.0.0:80" },
+      { c: "tcp", family: "ipv4" }, { c: "bind", s: 0, addr: "127.0.0.1:0" }, { c: "listen", s: 0 }, { c: "udp", family: "ipv4" },
     ] });
-    expect(r.results).toEqual(["ok", "err:access-denied", "err:access-denied", "err:access-denied"]);
+    expect(r.results).toEqual(["err:access-denied", "err:no-such-socket", "err:no-such-socket", "ok"]);
+  });
+
+  it("no udp grant: create-udp-socket is access-denied, as wasmtime's p2_cli_no_udp expects under -S udp=n", async () => {
+    const guest = await netops(["--allow-outbound=tcp://*:*", "--allow-inbound=tcp://*:*", "--allow-resolve=*"]);
+    const r = guest.exec({ op: "script", steps: [{ c: "udp", family: "ipv4" }, { c: "udp", family: "ipv6" }, { c: "tcp", family: "ipv4" }] });
+    expect(r.results).toEqual(["err:access-denied", "err:access-denied", "ok"]);
   });
 });

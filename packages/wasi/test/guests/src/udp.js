@@ -17,15 +17,17 @@ function receiveOne(incoming) {
 
 /** { at } -> binds a UDP socket, kept under an id. */
 export function udpBind(req) {
+  let stage = "create";
   try {
     const socket = createUdpSocket(req.at.startsWith("[") ? "ipv6" : "ipv4");
+    stage = "bind";
     socket.startBind(instanceNetwork(), parseAddress(req.at));
     finish(socket.subscribe(), () => socket.finishBind());
     const id = nextId++;
     sockets.set(id, { socket });
     return { ok: true, id, local: formatAddress(socket.localAddress()) };
   } catch (e) {
-    return { ok: false, stage: "bind", error: errorCode(e) };
+    return { ok: false, stage, error: errorCode(e) };
   }
 }
 
