@@ -37,3 +37,11 @@ export function readOperation(op: string | undefined, target: string | undefined
   }
   return { op: op as "connect" | "bind" | "send", protocol, host: authority.host, port: authority.port };
 }
+
+/** `OP TARGET` from a command's positionals (`check`, `explain`): exactly two. */
+export function operationFrom(positionals: readonly string[], command: string): Operation {
+  if (positionals.length > 2) {
+    throw new UsageError("NETPERM_USAGE", `unexpected argument '${positionals[2]}'`, `${command} takes OP TARGET`);
+  }
+  return readOperation(positionals[0], positionals[1]);
+}
