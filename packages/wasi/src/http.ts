@@ -6,18 +6,15 @@
  * rewrites the authority (so the `Host` header shows the mapped target).
  */
 import { http as shimHttp } from "@bytecodealliance/preview2-shim";
+import { splitAuthority as splitHostPort, type Authority } from "@netperm/core";
 import type { Guard } from "./guard.js";
 import type { ShimObject } from "./context.js";
 
 const DENIED = { tag: "HTTP-request-denied" } as const;
 
-/** Splits an authority (`host`, `host:port`, `[v6]:port`) into host and port. */
-export function splitAuthority(authority: string, scheme: string): { host: string; port: number } | undefined {
-  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+))(?::(\d{1,5}))?$/.exec(authority);
-  if (!m) return undefined;
-  const host = m[1] ?? m[2] ?? "";
-  const port = m[3] !== undefined ? Number(m[3]) : scheme === "https" ? 443 : 80;
-  return port <= 65535 ? { host, port } : undefined;
+/** Splits an authority (`host`, `host:port`, `[v6]:port`) into host and port by core's `splitAuthority`, the scheme's port by default. */
+export function splitAuthority(authority: string, scheme: string): Authority | undefined {
+  return splitHostPort(authority, scheme === "https" ? 443 : 80);
 }
 
 function schemeOf(request: ShimObject): string {
