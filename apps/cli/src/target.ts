@@ -2,10 +2,12 @@
  * Reads `OP TARGET` as `netperm check` and `netperm explain` take them:
  * OP is connect | bind | send | resolve; TARGET is `tcp://HOST:PORT`,
  * `udp://HOST:PORT` (HOST a name, an IP in any spelling, or `[IPv6]`) or, for
- * resolve, a name. The host is handed to core as typed: core canonicalises
- * it, and an invalid one is a denied decision with reason `invalid-input`.
+ * resolve, a name. The authority is split by core's `splitAuthority` (as
+ * the proxy splits a CONNECT target); the host is handed to core as typed
+ * (without brackets): core canonicalises it, and an invalid one is a denied
+ * decision with reason `invalid-input`.
  */
-import type { Operation, Protocol } from "@netperm/core";
+import { splitAuthority, type Operation, type Protocol } from "@netperm/core";
 import { UsageError } from "./usage-error.js";
 
 const OPS = ["connect", "bind", "send", "resolve"] as const;
@@ -26,15 +28,20 @@ export function readOperation(op: string | undefined, target: string | undefined
     throw new UsageError("NETPERM_USAGE", `target '${target}' is not tcp://HOST:PORT or udp://HOST:PORT`);
   }
   const protocol = match[1] as Protocol;
-  const authority = match[2]!;
-  const colon = authority.lastIndexOf(":");
-  const host = colon >= 0 ? authority.slice(0, colon) : "";
-  const portText = colon >= 0 ? authority.slice(colon + 1) : "";
-  if (host === "" || !/^[0-9]{1,5}$/.test(portText) || (host.includes(":") && !(host.startsWith("[") && host.endsWith("]")))) {
+  const authority = splitAuthority(match[2]!);
+  if (authority === undefined) {
     throw new UsageError("NETPERM_USAGE", `target '${target}' needs a host and a port`, "write IPv6 in brackets: tcp://[::1]:80");
   }
   if (op === "send" && protocol !== "udp") {
     throw new UsageError("NETPERM_USAGE", "send is a udp operation", "use connect for tcp");
   }
-  return { op: op as "connect" | "bind" | "send", protocol, host, port: Number(portText) };
+  return { op: op as "connect" | "bind" | "send", protocol, host: authority.host, port: authority.port };
+}
+
+/** `OP TARGET` from a command's positionals (`check`, `explain`): exactly two. */
+export function operationFrom(positionals: readonly string[], command: string): Operation {
+  if (positionals.length > 2) {
+    throw new UsageError("NETPERM_USAGE", `unexpected argument '${positionals[2]}'`, `${command} takes OP TARGET`);
+  }
+  return readOperation(positionals[0], positionals[1]);
 }

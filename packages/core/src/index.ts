@@ -11,14 +11,12 @@ export { parseRule, parsePolicy, checkPolicy, mergePolicies, MAX_RULE_LENGTH, MA
 export type { ParseRuleOptions, ParsePolicyOptions, PolicyInput, CheckResult } from "./grammar/parse.js";
 export { format, formatRule, formatRuleValue } from "./grammar/format.js";
 // End grammar.
-// Decisions: compile, resolution table, mapper.
+// Decisions: compile, resolution table (a decision carries its mapping: `decision.mapped`).
 export { compile } from "./matcher/compile.js";
 export { decisionValue } from "./matcher/lazy-decisions.js";
 export type { CompileOptions, CompiledPolicy } from "./matcher/compile.js";
 export { ResolutionTable } from "./matcher/resolution-table.js";
 export type { Clock, ResolutionTableOptions } from "./matcher/resolution-table.js";
-export { createMapper } from "./matcher/mapper.js";
-export type { Endpoint, Mapper, MapDirection } from "./matcher/mapper.js";
 /**
  * @internal For `@netperm/testkit`'s reference decider, which must word its
  * decisions as `compile` does; not part of the public API.

@@ -12,12 +12,6 @@ import { auditLine, auditRecord, type AuditConnection, type AuditRecord, type De
 /** The front ends of the proxy: SOCKS5 CONNECT, UDP ASSOCIATE, BIND; HTTP CONNECT, HTTP forwarding. */
 export type ProxyFrontEnd = Extract<FrontEnd, "socks5" | "udp" | "bind" | "connect" | "forward">;
 
-/** Formats `host:port`, bracketing IPv6. */
-export function hostPort(host: string, port: number | undefined): string {
-  const h = host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
-  return port === undefined ? h : `${h}:${port}`;
-}
-
 /** One decision in flight: fill in what happened, then `finishDecision` once. */
 export interface Pending {
   readonly decision: Decision;

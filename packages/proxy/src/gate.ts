@@ -6,7 +6,7 @@
  * the name, resolves it itself, and connects only to answers that also pass
  * every deny rule and the family restriction).
  */
-import { decisionValue, parseIp, type CompiledPolicy, type Decision, type Protocol, type ResolutionTable } from "@netperm/core";
+import { bareHost, decisionValue, failClosed, parseIp, realEndpoint, type CompiledPolicy, type Decision, type Protocol, type ResolutionTable } from "@netperm/core";
 
 /** Looks a name up; returns IP texts (any spelling). Throwing means "did not resolve". */
 export type Resolver = (name: string) => Promise<readonly string[]>;
@@ -41,11 +41,6 @@ export type GateResult =
 
 export interface Gate {
   check(request: GateRequest): Promise<GateResult>;
-}
-
-/** Strips one pair of brackets (`[::1]`), which URL authorities carry. */
-export function bareHost(host: string): string {
-  return host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;
 }
 
 /**
@@ -123,21 +118,16 @@ export function createGate(compiled: CompiledPolicy, table: ResolutionTable, res
       try {
         return await check(request);
       } catch (err) {
-        const decision: Decision = {
-          allowed: false,
-          op: request.op,
-          protocol: request.protocol,
-          host: request.host,
-          port: request.port,
-          reason: "invalid-input",
-          message: err instanceof Error ? err.message : String(err),
-        };
+        const decision = failClosed(request, err);
         return { allowed: false, kind: "denied", decision };
       }
     },
   };
 }
 
+/** Where the socket really goes for an allowed decision on `address:port` (core's `realEndpoint`). */
 function endpointOf(d: Decision, address: string, port: number): Endpoint {
-  return { host: d.mapped?.host ?? address, port: d.mapped?.port ?? port };
+  const real = realEndpoint(d, { host: address, port });
+  if (real === undefined) throw new Error("no endpoint for a denied decision");
+  return real;
 }

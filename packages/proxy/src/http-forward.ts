@@ -5,7 +5,7 @@
  * next request to the same endpoints when both sides allow it.
  */
 import type { Socket } from "node:net";
-import { hostPort } from "./audit.js";
+import { hostPort } from "@netperm/core";
 import { pumpBody } from "./http-body.js";
 import {
   endToEnd,

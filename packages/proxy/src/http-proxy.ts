@@ -7,9 +7,9 @@
  * headers dropped. Refusals are `403` with a one-line reason.
  */
 import type { Socket } from "node:net";
-import type { Decision } from "@netperm/core";
-import { hostPort, type Pending } from "./audit.js";
-import { bareHost, type GateResult } from "./gate.js";
+import { hostPort, splitAuthority, type Decision } from "@netperm/core";
+import type { Pending } from "./audit.js";
+import type { GateResult } from "./gate.js";
 import { readHead, parseRequestHead, headerTokens, headerValues, type RequestHead } from "./http-head.js";
 import { forwardRequest, type Upstream } from "./http-forward.js";
 import { credentialsOk, decided, finish, type ProxyContext } from "./limits.js";
@@ -41,15 +41,6 @@ export function refuse(ctx: ProxyContext, socket: Socket, result: Extract<GateRe
   }
   finish(ctx, entry);
   respond(socket, 403, "Forbidden", refusalText(result.decision));
-}
-
-/** Splits an authority `host:port` / `[v6]:port`; undefined when malformed. */
-export function splitAuthority(authority: string): { host: string; port: number } | undefined {
-  const m = /^(\[[^\]]*\]|[^:@\[\]]*):(\d{1,5})$/.exec(authority);
-  if (m === null) return undefined;
-  const port = Number(m[2]);
-  if (port > 65535 || m[1]!.length === 0) return undefined;
-  return { host: bareHost(m[1]!), port };
 }
 
 function authorized(ctx: ProxyContext, head: RequestHead): boolean {

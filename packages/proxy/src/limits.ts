@@ -3,8 +3,8 @@
  * the gate, the audit sink, the socket counters and the credentials.
  */
 import type { Socket } from "node:net";
-import type { Decision } from "@netperm/core";
-import { finishDecision, hostPort, pending, type AuditSink, type Pending, type ProxyFrontEnd } from "./audit.js";
+import { hostPort, type Decision } from "@netperm/core";
+import { finishDecision, pending, type AuditSink, type Pending, type ProxyFrontEnd } from "./audit.js";
 import type { Deadlines } from "./deadlines.js";
 import type { Gate } from "./gate.js";
 import type { SocketCounter } from "./tunnel.js";

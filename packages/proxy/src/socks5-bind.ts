@@ -6,8 +6,7 @@
  * unspecified address; the second reply carries the peer, then bytes flow.
  */
 import { createServer, isIP, type Server, type Socket } from "node:net";
-import { parseIp } from "@netperm/core";
-import { hostPort } from "./audit.js";
+import { hostPort, parseIp } from "@netperm/core";
 import { decided, finish, type ProxyContext } from "./limits.js";
 import type { SocketReader } from "./reader.js";
 import { encodeReply, REP, type SocksAddress } from "./socks5-codec.js";

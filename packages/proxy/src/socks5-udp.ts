@@ -8,7 +8,8 @@
  */
 import { createSocket, type RemoteInfo, type Socket as UdpSocket } from "node:dgram";
 import { isIP, type Socket } from "node:net";
-import { hostPort, type Pending } from "./audit.js";
+import { hostPort } from "@netperm/core";
+import type { Pending } from "./audit.js";
 import type { Endpoint, GateResult } from "./gate.js";
 import { decided, finish, type ProxyContext } from "./limits.js";
 import type { SocketReader } from "./reader.js";

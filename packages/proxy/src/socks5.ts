@@ -6,7 +6,7 @@
  * (decided as inbound tcp). A refusal is reply 0x02 and no socket is opened.
  */
 import type { Socket } from "node:net";
-import { hostPort } from "./audit.js";
+import { hostPort } from "@netperm/core";
 import type { GateResult } from "./gate.js";
 import { credentialsOk, decided, finish, type ProxyContext } from "./limits.js";
 import type { SocketReader } from "./reader.js";

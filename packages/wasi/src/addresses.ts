@@ -3,7 +3,7 @@
  * to and from the `{ host, port }` text form that `@netperm/core` decides on.
  * IPv4-mapped IPv6 (`::ffff:a.b.c.d`) reads as the IPv4 it carries.
  */
-import { parseIp } from "@netperm/core";
+import { ipv4ToInt, ipv6Groups, parseIp } from "@netperm/core";
 
 /** An IPv4 address as four octets, or IPv6 as eight 16-bit groups. */
 export type WitIpAddress =
@@ -48,32 +48,19 @@ function v4Octets(text: string): [number, number, number, number] | undefined {
   return octets.every((o) => o <= 255) ? octets : undefined;
 }
 
+/**
+ * The eight groups of an IPv6 address in any spelling core reads (brackets,
+ * a zone, embedded IPv4), by core's `parseIp` and `ipv6Groups`. An
+ * IPv4-mapped address (which `parseIp` reads as its IPv4) keeps its
+ * `::ffff:` groups: a WIT ipv6 address stays ipv6.
+ */
 function v6Groups(text: string): number[] | undefined {
-  const zoneless = text.replace(/%.*$/, "").replace(/^\[|\]$/g, "");
-  let tailV4: number[] = [];
-  let body = zoneless;
-  if (body.includes(".")) {
-    const lastColon = body.lastIndexOf(":");
-    const octets = v4Octets(body.slice(lastColon + 1));
-    if (!octets) return undefined;
-    tailV4 = [(octets[0] << 8) | octets[1], (octets[2] << 8) | octets[3]];
-    body = body.slice(0, lastColon + 1);
-    if (!body.endsWith("::")) body = body.slice(0, -1);
-  }
-  const parts = body.split("::");
-  if (parts.length > 2) return undefined;
-  const parse = (s: string | undefined): number[] | undefined => {
-    if (s === undefined || s === "") return [];
-    const groups = s.split(":").map((g) => (/^[0-9a-fA-F]{1,4}$/.test(g) ? parseInt(g, 16) : NaN));
-    return groups.some(Number.isNaN) ? undefined : groups;
-  };
-  const head = parse(parts[0]);
-  const tail = parse(parts[1]);
-  if (!head || !tail) return undefined;
-  const known = head.length + tail.length + tailV4.length;
-  if (parts.length === 1) return known === 8 ? [...head, ...tailV4] : undefined;
-  if (known > 7) return undefined;
-  return [...head, ...new Array<number>(8 - known).fill(0), ...tail, ...tailV4];
+  if (!text.includes(":")) return undefined;
+  const ip = parseIp(text);
+  if (ip === undefined) return undefined;
+  if (ip.family === "ipv6") return ipv6Groups(ip.text);
+  const v4 = ipv4ToInt(ip.text);
+  return [0, 0, 0, 0, 0, 0xffff, v4 >>> 16, v4 & 0xffff];
 }
 
 /**

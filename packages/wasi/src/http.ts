@@ -7,19 +7,16 @@
  * (http-refusal.ts), `HTTP-request-denied` for a denial.
  */
 import { http as shimHttp } from "@bytecodealliance/preview2-shim";
+import { splitAuthority as splitHostPort, type Authority } from "@netperm/core";
 import type { ShimObject } from "./context.js";
 import type { Guard } from "./guard.js";
 import { refusalClass } from "./http-refusal.js";
 import { createNameResolver } from "./http-resolve.js";
 import { DENIED, httpTarget } from "./http-target.js";
 
-/** Splits an authority (`host`, `host:port`, `[v6]:port`) into host and port. */
-export function splitAuthority(authority: string, scheme: string): { host: string; port: number } | undefined {
-  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+))(?::(\d{1,5}))?$/.exec(authority);
-  if (!m) return undefined;
-  const host = m[1] ?? m[2] ?? "";
-  const port = m[3] !== undefined ? Number(m[3]) : scheme === "https" ? 443 : 80;
-  return port <= 65535 ? { host, port } : undefined;
+/** Splits an authority (`host`, `host:port`, `[v6]:port`) into host and port by core's `splitAuthority`, the scheme's port by default. */
+export function splitAuthority(authority: string, scheme: string): Authority | undefined {
+  return splitHostPort(authority, scheme === "https" ? 443 : 80);
 }
 
 function schemeOf(request: ShimObject): string {

@@ -12,23 +12,11 @@
  * `remote-address` report the guest's own view.
  */
 import type { Decision } from "@netperm/core";
-import { fromWit, toWit, withPort, type WitSocketAddress } from "./addresses.js";
+import { fromWit, type WitSocketAddress } from "./addresses.js";
+import { guestView, realTarget, sameAddress } from "./endpoints.js";
 import { checkNetwork, symbolDispose, type Context, type ShimObject } from "./context.js";
 import { failClosed } from "./fail-closed.js";
 import { isOfFamily, isUnicast, isValidRemote, unspecified, type Family } from "./validate.js";
-
-/** The real target of an allowed decision on `guest` (the mapped one, if any). */
-export function realTarget(decision: Decision, guest: WitSocketAddress, family: Family): WitSocketAddress | undefined {
-  if (!decision.mapped || (decision.mapped.host === undefined && decision.mapped.port === undefined)) return guest;
-  const g = fromWit(guest);
-  return toWit({ host: decision.mapped.host ?? g.host, port: decision.mapped.port ?? g.port }, family);
-}
-
-export function sameAddress(a: WitSocketAddress, b: WitSocketAddress): boolean {
-  const x = fromWit(a);
-  const y = fromWit(b);
-  return x.host === y.host && x.port === y.port;
-}
 
 /** The shim's states, as this wrapper sees them from the calls that succeeded. */
 type State = "init" | "binding" | "bound" | "listening" | "listener" | "connecting" | "connected" | "closed";
@@ -158,7 +146,7 @@ export function createTcp(context: Context) {
         if (!this.#requested || !this.#decideBind(this.#requested).allowed) throw "access-denied";
       });
       const [socket, input, output] = this.#inner.accept() as [ShimObject, unknown, unknown];
-      const guestLocal = failClosed(() => (this.#guestLocal ? withPort(socket.localAddress(), fromWit(this.#guestLocal).port) : undefined));
+      const guestLocal = failClosed(() => (this.#guestLocal ? guestView(this.#guestLocal, socket.localAddress() as WitSocketAddress) : undefined));
       return [new TcpSocket(socket, this.#family, "connected", guestLocal), input, output];
     }
     localAddress(): WitSocketAddress {
@@ -167,7 +155,7 @@ export function createTcp(context: Context) {
       if (!this.#guestLocal) return real;
       const guest = this.#guestLocal;
       // Bound with a mapping: the guest sees the port it asked for (or the real one for port 0).
-      return failClosed(() => (fromWit(guest).port === 0 ? real : withPort(real, fromWit(guest).port)));
+      return failClosed(() => guestView(guest, real));
     }
     remoteAddress(): WitSocketAddress {
       this.#gate();

@@ -8,10 +8,10 @@
  * address the guest sent to. UDP without an inbound grant can do nothing
  * (WASI 0.2 sockets must be bound before they stream), so it is off.
  */
-import { fromWit, withPort, type WitSocketAddress } from "./addresses.js";
+import { fromWit, type WitSocketAddress } from "./addresses.js";
+import { guestView, realTarget, sameAddress } from "./endpoints.js";
 import { checkNetwork, symbolDispose, type Context, type ShimObject } from "./context.js";
 import { failClosed } from "./fail-closed.js";
-import { realTarget, sameAddress } from "./tcp.js";
 import { isOfFamily, isValidRemote, type Family } from "./validate.js";
 
 /** wasmtime's MAX_DATAGRAM_SIZE. */
@@ -205,7 +205,7 @@ export function createUdp(context: Context) {
       const real = this.#inner.localAddress() as WitSocketAddress;
       const guest = this.#guestLocal;
       if (!guest) return real;
-      return failClosed(() => (fromWit(guest).port === 0 ? real : withPort(real, fromWit(guest).port)));
+      return failClosed(() => guestView(guest, real));
     }
     remoteAddress(): WitSocketAddress {
       this.#gate();

@@ -5,8 +5,7 @@ import { decisionLine } from "../decision-text.js";
 import { defineOptions, helpLines } from "../options.js";
 import { readCommandLine } from "../policy-args.js";
 import { styleFor, type Style } from "../style.js";
-import { readOperation } from "../target.js";
-import { UsageError } from "../usage-error.js";
+import { operationFrom } from "../target.js";
 
 const OPTIONS = defineOptions({ json: { type: "boolean", help: "print { decision, steps } on stdout" } });
 
@@ -22,10 +21,7 @@ export const command: Command = {
   ],
   async run(argv, io) {
     const line = await readCommandLine(argv, io, OPTIONS);
-    if (line.positionals.length > 2) {
-      throw new UsageError("NETPERM_USAGE", `unexpected argument '${line.positionals[2]}'`, "explain takes OP TARGET");
-    }
-    const op = readOperation(line.positionals[0], line.positionals[1]);
+    const op = operationFrom(line.positionals, "explain");
     const result = explain(line.policy, op);
     if (line.values.json === true) {
       io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

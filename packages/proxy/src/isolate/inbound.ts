@@ -10,8 +10,7 @@
  */
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
-import { auditRecord, type AuditRecord, type CompiledPolicy, type Decision, type Rule } from "@netperm/core";
-import { hostPort } from "../audit.js";
+import { auditRecord, hostPort, type AuditRecord, type CompiledPolicy, type Decision, type Rule } from "@netperm/core";
 import { splice } from "./relay.js";
 import { FILES, portHeader } from "./wire.js";
 
