@@ -11,7 +11,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { alive, bypasses, describeWhere, itWhere, loopbackTargets, networkNamespaces, processesMentioning, socksConnectScript, socksUdpScript, systemProgram, type LoopbackTargets } from "@netperm/testkit";
+import { alive, bypasses, describeWhere, itWhere, loopbackTargets, networkNamespaces, nodeConnectScript, processesMentioning, socksConnectScript, socksUdpScript, systemProgram, type LoopbackTargets } from "@netperm/testkit";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { cliArgv, cliDir, exited, runCli, startCli, until, type CliProcess } from "./run-cli.js";
 
@@ -98,17 +98,27 @@ for (const ns of ["bwrap", "unshare"] as const) {
       });
     }
 
-    it("reaches the same servers through the proxy variables when allowed: Python over SOCKS5, a child process, SOCKS5 UDP, curl over HTTP_PROXY", async () => {
+    it("reaches the same servers through the proxy variables when allowed: Python over SOCKS5, a child process, SOCKS5 UDP, curl over HTTP_PROXY, Node over HTTPS_PROXY", async () => {
       const before = [targets.tcpSeen(), targets.udpSeen(), originSeen];
       const dir = mkdtempSync(join(tmpdir(), "netperm-cli-scripts-"));
       writeFileSync(join(dir, "tcp.py"), socksConnectScript("127.0.0.1", targets.tcpPort));
       writeFileSync(join(dir, "udp.py"), socksUdpScript(targets.udpPort));
-      const steps = `python3 ${dir}/tcp.py && sh -c "python3 ${dir}/tcp.py" && python3 ${dir}/udp.py && curl -sS --max-time 5 http://127.0.0.1:${originPort}/`;
+      writeFileSync(join(dir, "tcp.js"), nodeConnectScript("127.0.0.1", targets.tcpPort));
+      const steps = `python3 ${dir}/tcp.py && sh -c "python3 ${dir}/tcp.py" && python3 ${dir}/udp.py && curl -sS --max-time 5 http://127.0.0.1:${originPort}/ && ${node} ${dir}/tcp.js`;
       const r = await runCli(["exec", "--allow-outbound=tcp://localhost", "--allow-outbound=udp://localhost", "--", "sh", "-c", steps], { env });
       expect(r.stderr).toBe("");
       expect(r.code).toBe(0);
       expect(r.stdout).toBe("ping\norigin\n");
-      expect([targets.tcpSeen(), targets.udpSeen(), originSeen]).toEqual([before[0]! + 2, before[1]! + 1, before[2]! + 1]);
+      expect([targets.tcpSeen(), targets.udpSeen(), originSeen]).toEqual([before[0]! + 3, before[1]! + 1, before[2]! + 1]);
+    });
+
+    it("refuses a Node program's CONNECT through HTTPS_PROXY when denied: the server sees nothing", async () => {
+      const deny = `--deny-outbound=tcp://127.0.0.1:${targets.tcpPort}`;
+      const before = targets.tcpSeen();
+      const r = await runCli(["exec", "--allow-outbound=tcp://localhost", deny, "--", node, "-e", nodeConnectScript("127.0.0.1", targets.tcpPort)], { env });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain("CONNECT 403");
+      expect(targets.tcpSeen()).toBe(before);
     });
 
     it("refuses them when denied, naming the rule and the namespace's client in the audit", async () => {

@@ -2,4 +2,4 @@ export { installPacked, nodeEval, packWorkspacePackage, repoRoot } from "./pack.
 export { capability, networkNamespaces, describeMissing, describeWhere, findOnPath, itWhere, requirementsEnforced, systemProgram, MISSING_LOG_ENV, REQUIRE_ENV } from "./system-programs.js";
 export type { Requirement } from "./system-programs.js";
 export { referenceDecide } from "./reference-decider.js";
-export { alive, bypasses, execTempDirs, loopbackTargets, processesMentioning, socksConnectScript, socksUdpScript, type Bypass, type LoopbackTargets } from "./isolation.js";
+export { alive, bypasses, execTempDirs, loopbackTargets, nodeConnectScript, processesMentioning, socksConnectScript, socksUdpScript, type Bypass, type LoopbackTargets } from "./isolation.js";

@@ -92,6 +92,23 @@ if r[1] != 0: sys.exit(1)
 take(6)
 c.sendall(b"x"); assert take(1) == b"x"`;
 
+/**
+ * Node: an HTTP CONNECT to HOST:PORT through $HTTPS_PROXY (what a Node
+ * program that honours the variables does, e.g. through undici's
+ * ProxyAgent), send one byte, read its echo; exits 0 only on success, 1 when
+ * the proxy refuses (its status on stderr).
+ */
+export const nodeConnectScript = (host: string, port: number): string => `
+const proxy = new URL(process.env.HTTPS_PROXY);
+const req = require("http").request({ host: proxy.hostname, port: Number(proxy.port), method: "CONNECT", path: "${host}:${port}" });
+req.on("connect", (res, socket) => {
+  if (res.statusCode !== 200) { console.error("CONNECT " + res.statusCode); process.exit(1); }
+  socket.on("data", (d) => process.exit(d.toString() === "x" ? 0 : 2));
+  socket.write("x");
+});
+req.on("error", (e) => { console.error(e.code); process.exit(3); });
+req.end();`;
+
 /** Python: a SOCKS5 UDP ASSOCIATE through $ALL_PROXY, one datagram "ping" to 127.0.0.1:UPORT; prints the echo. */
 export const socksUdpScript = (uport: number): string => `
 import os, socket, struct
