@@ -16,6 +16,7 @@ import { fromWit, type WitSocketAddress } from "./addresses.js";
 import { guestView, realTarget, sameAddress } from "./endpoints.js";
 import { checkNetwork, symbolDispose, type Context, type ShimObject } from "./context.js";
 import { failClosed } from "./fail-closed.js";
+import { forwardOptions, TCP_OPTIONS } from "./socket-options.js";
 import { isOfFamily, isUnicast, isValidRemote, unspecified, type Family } from "./validate.js";
 
 /** The shim's states, as this wrapper sees them from the calls that succeeded. */
@@ -38,6 +39,10 @@ function settle<T>(finish: () => T, onDone: () => void, onFailed: () => void): T
 export function createTcp(context: Context) {
   const { guard, base, realNetwork, grants } = context;
   const anyTcp = grants.tcpInbound || grants.tcpOutbound;
+  /** Every call of a socket checks it again (failing closed), though a socket is only made with tcp on. */
+  const gate = (): void => {
+    if (!anyTcp) throw "access-denied";
+  };
 
   class TcpSocket {
     readonly #inner: ShimObject;
@@ -50,6 +55,10 @@ export function createTcp(context: Context) {
     /** What the guest connected to, when the real connect was mapped elsewhere. */
     #guestRemote: WitSocketAddress | undefined;
 
+    static {
+      forwardOptions(TcpSocket.prototype, TCP_OPTIONS, (socket: TcpSocket) => socket.#inner, gate);
+    }
+
     constructor(inner: ShimObject, family: Family, state: State = "init", guestLocal?: WitSocketAddress) {
       this.#inner = inner;
       this.#family = family;
@@ -58,9 +67,6 @@ export function createTcp(context: Context) {
     }
 
     /** Every fallible call of a socket whose protocol has no grant at all is access-denied. */
-    #gate(): void {
-      if (!anyTcp) throw "access-denied";
-    }
 
     #decideBind(local: WitSocketAddress): Decision {
       const { host, port } = fromWit(local);
@@ -150,7 +156,7 @@ export function createTcp(context: Context) {
       return [new TcpSocket(socket, this.#family, "connected", guestLocal), input, output];
     }
     localAddress(): WitSocketAddress {
-      this.#gate();
+      gate();
       const real = this.#inner.localAddress() as WitSocketAddress;
       if (!this.#guestLocal) return real;
       const guest = this.#guestLocal;
@@ -158,7 +164,7 @@ export function createTcp(context: Context) {
       return failClosed(() => guestView(guest, real));
     }
     remoteAddress(): WitSocketAddress {
-      this.#gate();
+      gate();
       const real = this.#inner.remoteAddress() as WitSocketAddress;
       return this.#guestRemote ?? real;
     }
@@ -168,71 +174,11 @@ export function createTcp(context: Context) {
     addressFamily(): Family {
       return this.#family;
     }
-    setListenBacklogSize(value: bigint): void {
-      this.#gate();
-      this.#inner.setListenBacklogSize(value);
-    }
-    keepAliveEnabled(): boolean {
-      this.#gate();
-      return this.#inner.keepAliveEnabled();
-    }
-    setKeepAliveEnabled(value: boolean): void {
-      this.#gate();
-      this.#inner.setKeepAliveEnabled(value);
-    }
-    keepAliveIdleTime(): bigint {
-      this.#gate();
-      return this.#inner.keepAliveIdleTime();
-    }
-    setKeepAliveIdleTime(value: bigint): void {
-      this.#gate();
-      this.#inner.setKeepAliveIdleTime(value);
-    }
-    keepAliveInterval(): bigint {
-      this.#gate();
-      return this.#inner.keepAliveInterval();
-    }
-    setKeepAliveInterval(value: bigint): void {
-      this.#gate();
-      this.#inner.setKeepAliveInterval(value);
-    }
-    keepAliveCount(): number {
-      this.#gate();
-      return this.#inner.keepAliveCount();
-    }
-    setKeepAliveCount(value: number): void {
-      this.#gate();
-      this.#inner.setKeepAliveCount(value);
-    }
-    hopLimit(): number {
-      this.#gate();
-      return this.#inner.hopLimit();
-    }
-    setHopLimit(value: number): void {
-      this.#gate();
-      this.#inner.setHopLimit(value);
-    }
-    receiveBufferSize(): bigint {
-      this.#gate();
-      return this.#inner.receiveBufferSize();
-    }
-    setReceiveBufferSize(value: bigint): void {
-      this.#gate();
-      this.#inner.setReceiveBufferSize(value);
-    }
-    sendBufferSize(): bigint {
-      this.#gate();
-      return this.#inner.sendBufferSize();
-    }
-    setSendBufferSize(value: bigint): void {
-      this.#gate();
-      this.#inner.setSendBufferSize(value);
-    }
     subscribe(): unknown {
       return this.#inner.subscribe();
     }
     shutdown(shutdownType: string): void {
-      this.#gate();
+      gate();
       this.#inner.shutdown(shutdownType);
     }
     [symbolDispose](): void {

@@ -12,6 +12,7 @@ import { fromWit, type WitSocketAddress } from "./addresses.js";
 import { guestView, realTarget, sameAddress } from "./endpoints.js";
 import { checkNetwork, symbolDispose, type Context, type ShimObject } from "./context.js";
 import { failClosed } from "./fail-closed.js";
+import { forwardOptions, UDP_OPTIONS } from "./socket-options.js";
 import { isOfFamily, isValidRemote, type Family } from "./validate.js";
 
 /** wasmtime's MAX_DATAGRAM_SIZE. */
@@ -32,6 +33,10 @@ type State = "init" | "binding" | "bound" | "connected" | "closed";
 export function createUdp(context: Context) {
   const { guard, base, realNetwork, grants } = context;
   const udpOn = grants.udpInbound;
+  /** Every call of a socket checks it again (failing closed), though a socket is only made with udp on. */
+  const gate = (): void => {
+    if (!udpOn) throw "access-denied";
+  };
 
   /** Per socket: real peer address -> the address the guest used for it. */
   type Reverse = Map<string, WitSocketAddress>;
@@ -135,14 +140,15 @@ export function createUdp(context: Context) {
     #guestRemote: WitSocketAddress | undefined;
     readonly #reverse: Reverse = new Map();
 
+    static {
+      forwardOptions(UdpSocket.prototype, UDP_OPTIONS, (socket: UdpSocket) => socket.#inner, gate);
+    }
+
     constructor(inner: ShimObject, family: Family) {
       this.#inner = inner;
       this.#family = family;
     }
 
-    #gate(): void {
-      if (!udpOn) throw "access-denied";
-    }
 
     startBind(network: unknown, localAddress: WitSocketAddress): void {
       checkNetwork(context, network);
@@ -165,7 +171,7 @@ export function createUdp(context: Context) {
       this.#guestLocal = key(real) === key(localAddress) ? undefined : localAddress;
     }
     finishBind(): void {
-      this.#gate();
+      gate();
       try {
         this.#inner.finishBind();
         this.#state = "bound";
@@ -181,7 +187,7 @@ export function createUdp(context: Context) {
           guard.decide({ op: "connect", protocol: "udp", host, port });
           throw "access-denied";
         }
-        this.#gate();
+        gate();
         if (this.#state !== "bound" && this.#state !== "connected") throw "invalid-state";
         if (!remoteAddress) return undefined;
         if (!isOfFamily(remoteAddress, this.#family) || !isValidRemote(remoteAddress)) throw "invalid-argument";
@@ -201,43 +207,19 @@ export function createUdp(context: Context) {
       ];
     }
     localAddress(): WitSocketAddress {
-      this.#gate();
+      gate();
       const real = this.#inner.localAddress() as WitSocketAddress;
       const guest = this.#guestLocal;
       if (!guest) return real;
       return failClosed(() => guestView(guest, real));
     }
     remoteAddress(): WitSocketAddress {
-      this.#gate();
+      gate();
       const real = this.#inner.remoteAddress() as WitSocketAddress;
       return this.#guestRemote ?? real;
     }
     addressFamily(): Family {
       return this.#family;
-    }
-    unicastHopLimit(): number {
-      this.#gate();
-      return this.#inner.unicastHopLimit();
-    }
-    setUnicastHopLimit(value: number): void {
-      this.#gate();
-      this.#inner.setUnicastHopLimit(value);
-    }
-    receiveBufferSize(): bigint {
-      this.#gate();
-      return this.#inner.receiveBufferSize();
-    }
-    setReceiveBufferSize(value: bigint): void {
-      this.#gate();
-      this.#inner.setReceiveBufferSize(value);
-    }
-    sendBufferSize(): bigint {
-      this.#gate();
-      return this.#inner.sendBufferSize();
-    }
-    setSendBufferSize(value: bigint): void {
-      this.#gate();
-      this.#inner.setSendBufferSize(value);
     }
     subscribe(): unknown {
       return this.#inner.subscribe();
