@@ -41,6 +41,12 @@ export type GateResult =
 
 export interface Gate {
   check(request: GateRequest): Promise<GateResult>;
+  /**
+   * The same answer as `check`, synchronously when no name must be looked up
+   * (an IP literal, a refusal by name): the hot path of a proxy asked for
+   * addresses pays no promise. A promise otherwise.
+   */
+  checkNow(request: GateRequest): GateResult | Promise<GateResult>;
 }
 
 /** Strips one pair of brackets (`[::1]`), which URL authorities carry. */
@@ -53,15 +59,19 @@ export function bareHost(host: string): string {
  * a resolver. Never throws: anything unexpected is a denial (fail closed).
  */
 export function createGate(compiled: CompiledPolicy, table: ResolutionTable, resolve: Resolver): Gate {
-  const check = async (request: GateRequest): Promise<GateResult> => {
+  /** The decision by name or address; a result when that settles it, else what the name's lookup needs. */
+  const first = (request: GateRequest): GateResult | { readonly byName: Decision } => {
     const { op, protocol, port } = request;
     const host = bareHost(request.host);
-    const first = compiled.decide({ op, protocol, host, port }, table);
-    if (!first.allowed) return { allowed: false, kind: "denied", decision: first };
+    const d = compiled.decide({ op, protocol, host, port }, table);
+    if (!d.allowed) return { allowed: false, kind: "denied", decision: d };
     const ip = parseIp(host);
-    if (ip !== undefined) {
-      return { allowed: true, decision: first, endpoints: [endpointOf(first, ip.text, port)] };
-    }
+    if (ip !== undefined) return { allowed: true, decision: d, endpoints: [endpointOf(d, ip.text, port)] };
+    return { byName: d };
+  };
+
+  const byName = async (request: GateRequest, first: Decision): Promise<GateResult> => {
+    const { op, protocol, port } = request;
     // A name: decided by name above; now its answers, each decided as an address.
     const name = first.host;
     const answers = await answersFor(name, first);
@@ -118,24 +128,29 @@ export function createGate(compiled: CompiledPolicy, table: ResolutionTable, res
     return { list };
   };
 
-  return {
-    check: async (request) => {
-      try {
-        return await check(request);
-      } catch (err) {
-        const decision: Decision = {
-          allowed: false,
-          op: request.op,
-          protocol: request.protocol,
-          host: request.host,
-          port: request.port,
-          reason: "invalid-input",
-          message: err instanceof Error ? err.message : String(err),
-        };
-        return { allowed: false, kind: "denied", decision };
-      }
-    },
+  const refusal = (request: GateRequest, err: unknown): GateResult => {
+    const decision: Decision = {
+      allowed: false,
+      op: request.op,
+      protocol: request.protocol,
+      host: request.host,
+      port: request.port,
+      reason: "invalid-input",
+      message: err instanceof Error ? err.message : String(err),
+    };
+    return { allowed: false, kind: "denied", decision };
   };
+
+  const checkNow = (request: GateRequest): GateResult | Promise<GateResult> => {
+    try {
+      const r = first(request);
+      if (!("byName" in r)) return r;
+      return byName(request, r.byName).catch((err: unknown) => refusal(request, err));
+    } catch (err) {
+      return refusal(request, err);
+    }
+  };
+  return { checkNow, check: async (request) => checkNow(request) };
 }
 
 function endpointOf(d: Decision, address: string, port: number): Endpoint {
