@@ -137,17 +137,7 @@ export function encodeAddress(host: string, port: number): Buffer {
   let out: Buffer;
   if (family === 4) {
     out = Buffer.alloc(7);
-    out[0] = ATYP_IPV4;
-    let at = 1;
-    let n = 0;
-    for (let i = 0; i < host.length; i++) {
-      const c = host.charCodeAt(i);
-      if (c === 0x2e) {
-        out[at++] = n;
-        n = 0;
-      } else n = n * 10 + c - 0x30;
-    }
-    out[at] = n;
+    writeIpv4(out, 0, host);
   } else if (family === 6) {
     out = Buffer.alloc(19);
     out[0] = ATYP_IPV6;
@@ -163,6 +153,20 @@ export function encodeAddress(host: string, port: number): Buffer {
   return out;
 }
 
+/** ATYP 0x01 and the four bytes of dotted-quad `ip` (already checked by isIP) at `at`. */
+function writeIpv4(out: Buffer, at: number, ip: string): void {
+  out[at++] = ATYP_IPV4;
+  let n = 0;
+  for (let i = 0; i < ip.length; i++) {
+    const c = ip.charCodeAt(i);
+    if (c === 0x2e) {
+      out[at++] = n;
+      n = 0;
+    } else n = n * 10 + c - 0x30;
+  }
+  out[at] = n;
+}
+
 /** Sixteen bytes of an IPv6 address (any valid spelling; a zone id is dropped). */
 function ipv6ToBytes(text: string): Buffer {
   const out = Buffer.alloc(16);
@@ -172,6 +176,16 @@ function ipv6ToBytes(text: string): Buffer {
 
 /** VER REP RSV ATYP BND.ADDR BND.PORT. */
 export function encodeReply(rep: number, host = "0.0.0.0", port = 0): Buffer {
+  if (isIP(host) === 4) {
+    // The common reply (an IPv4 bound address), in one buffer.
+    const out = Buffer.allocUnsafe(10);
+    out[0] = SOCKS_VERSION;
+    out[1] = rep;
+    out[2] = 0x00;
+    writeIpv4(out, 3, host);
+    out.writeUInt16BE(port & 0xffff, 8);
+    return out;
+  }
   const address = encodeAddress(host, port);
   const out = Buffer.allocUnsafe(3 + address.length);
   out[0] = SOCKS_VERSION;

@@ -157,6 +157,10 @@ export function parseWorkers(raw: unknown): number {
  * have all exited. Each worker appends its own audit lines (see openAuditFile).
  */
 async function runPrimary(workers: number, io: Io): Promise<number> {
+  // Every worker accepts from the shared socket itself: with the default
+  // round-robin the primary accepts each connection and sends it over IPC,
+  // which cost more CPU per connection than one worker serving them all.
+  cluster.schedulingPolicy = cluster.SCHED_NONE;
   const forked = Array.from({ length: workers }, () => cluster.fork());
   const address = await new Promise<{ address: string | null; port: number }>((resolve, reject) => {
     let listening = 0;
