@@ -130,7 +130,12 @@ export const command: Command = {
     if (workers > 1 && cluster.isPrimary) return runPrimary(workers, io);
     const proxy = await startProxy(line.policy, listen, proxyOptionsFrom(line, io));
     if (line.values.quiet !== true) logDecisions(proxy, io, line.values.verbose === true ? "all" : "denied");
-    if (cluster.isWorker) return serveUntilSignal(proxy);
+    if (cluster.isWorker) {
+      const code = await serveUntilSignal(proxy);
+      // The IPC channel to the primary would keep a worker alive after its proxy closed.
+      cluster.worker?.disconnect();
+      return code;
+    }
     for (const w of proxy.warnings) io.stderr.write(`netperm: warning: ${w}\n`);
     const where = proxy.address.host.includes(":") ? `[${proxy.address.host}]:${proxy.address.port}` : `${proxy.address.host}:${proxy.address.port}`;
     io.stdout.write(`${where}\n`);
