@@ -143,14 +143,16 @@ export async function createProxy(options: ProxyOptions): Promise<Proxy> {
   let live = 0;
   let idle: (() => void) | undefined;
   /** The one cleanup of every connection, when its front end is done with it. */
-  const settled = (socket: Socket, reader: SocketReader): void => {
+  const settled = (socket: Socket, reader: SocketReader | undefined): void => {
     handshaking.delete(socket);
-    reader.detach();
+    reader?.detach();
     if (!socket.destroyed) socket.destroySoon();
     live -= 1;
     if (live === 0) idle?.();
   };
   const ended = (): undefined => undefined;
+  /** A connection's "handshake complete" (a closure over the socket alone, so it keeps nothing else alive). */
+  const handshakeOf = (socket: Socket) => (): void => void handshaking.delete(socket);
   /** Tells the protocols apart by the first byte, as soon as it is buffered. */
   const dispatch = (socket: Socket, reader: SocketReader): void => {
     const first = reader.peek(1);
@@ -163,9 +165,9 @@ export async function createProxy(options: ProxyOptions): Promise<Proxy> {
     }
     reader.onReadable = undefined;
     const byte = first[0]!;
-    if (byte === 0x05) return handleSocks5(socket, reader, ctx, () => handshaking.delete(socket), settled);
+    if (byte === 0x05) return handleSocks5(socket, reader, ctx, handshakeOf(socket), settled);
     if ((byte >= 0x41 && byte <= 0x5a) || byte === 0x0d) {
-      void handleHttp(socket, reader, ctx, () => handshaking.delete(socket))
+      void handleHttp(socket, reader, ctx, handshakeOf(socket))
         .catch(ended) // Fail closed: an unexpected error ends this connection, never the proxy.
         .then(() => settled(socket, reader));
       return;

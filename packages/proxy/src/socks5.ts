@@ -35,8 +35,8 @@ import { socks5Bind } from "./socks5-bind.js";
 import { socks5UdpAssociate } from "./socks5-udp.js";
 import { dial, startRelay, type ConnectFailure, type DialResult, type RelayStats } from "./tunnel.js";
 
-/** Called once when a connection is done (its record finished, if any). */
-export type Settled = (socket: Socket, reader: SocketReader) => void;
+/** Called once when a connection is done (its record finished, if any); `reader` is undefined once detached. */
+export type Settled = (socket: Socket, reader: SocketReader | undefined) => void;
 
 const METHOD_REPLY_NONE = Buffer.from([SOCKS_VERSION, METHOD_NONE]);
 const METHOD_REPLY_USERPASS = Buffer.from([SOCKS_VERSION, METHOD_USERPASS]);
@@ -55,13 +55,17 @@ class Socks5Connection {
   host = "";
   port = 0;
   entry: Pending | undefined = undefined;
+  /** Dropped when the relay starts, so that an idle tunnel does not keep the handshake's reader. */
+  reader: SocketReader | undefined;
   constructor(
     readonly socket: Socket,
-    readonly reader: SocketReader,
+    reader: SocketReader,
     readonly ctx: ProxyContext,
     readonly handshakeDone: () => void,
     readonly settled: Settled,
-  ) {}
+  ) {
+    this.reader = reader;
+  }
 
   /** Ends the connection's part here: the caller's cleanup runs once. */
   end(): void {
@@ -70,7 +74,8 @@ class Socks5Connection {
 
   /** Advances the handshake with whatever is buffered; waits (returns) when a message is incomplete. */
   step(): void {
-    const { socket, reader, ctx } = this;
+    const { socket, ctx } = this;
+    const reader = this.reader!;
     for (;;) {
       if (this.stage === GREETING) {
         const greeting = parseGreeting(reader);
@@ -108,22 +113,23 @@ class Socks5Connection {
   }
 
   private waitOrEnd(): void {
-    if (this.reader.ended) this.fail();
+    if (this.reader!.ended) this.fail();
   }
 
   private fail(): void {
-    this.reader.onReadable = undefined;
+    this.reader!.onReadable = undefined;
     this.socket.destroy();
     this.end();
   }
 
   private stop(): void {
-    this.reader.onReadable = undefined;
+    this.reader!.onReadable = undefined;
     this.end();
   }
 
   private command(cmd: number, address: SocksAddress): void {
-    const { socket, reader, ctx } = this;
+    const { socket, ctx } = this;
+    const reader = this.reader!;
     if (cmd === CMD_CONNECT) {
       this.handshakeDone();
       this.host = address.host;
@@ -181,7 +187,9 @@ function onDialed(up: DialResult, c: Socks5Connection): void {
   }
   entry.remote = hostPort(up.endpoint.host, up.endpoint.port);
   socket.write(encodeReply(REP.succeeded, up.socket.localAddress ?? "0.0.0.0", up.socket.localPort ?? 0));
-  startRelay(socket, up.socket, c.reader.detach(), ctx.limits.idleTimeoutMs, onRelayed, c);
+  const head = c.reader!.detach();
+  c.reader = undefined;
+  startRelay(socket, up.socket, head, ctx.limits.idleTimeoutMs, onRelayed, c);
 }
 
 function onRelayed(stats: RelayStats, c: Socks5Connection): void {
