@@ -117,9 +117,14 @@ export class SocketReader {
     return this.queue.length === 0 && (this.eof || this.failure !== undefined || this.socket.destroyed);
   }
 
-  /** Stops reading: removes the listeners, leaves the socket paused and returns what was buffered. */
-  detach(): Buffer[] {
-    this.socket.pause();
+  /**
+   * Stops reading: removes the listeners, leaves the socket paused and returns
+   * what was buffered. `flowing`: the caller adds its own `data` listener in
+   * the same synchronous step, so the socket is not paused (and need not be
+   * resumed): no chunk can be emitted in between.
+   */
+  detach(flowing = false): Buffer[] {
+    if (!flowing) this.socket.pause();
     this.socket.off("data", this.onData);
     this.socket.off("end", this.onEnd);
     this.socket.off("close", this.onClose);

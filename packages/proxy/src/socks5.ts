@@ -187,7 +187,7 @@ function onDialed(up: DialResult, c: Socks5Connection): void {
   }
   entry.remote = hostPort(up.endpoint.host, up.endpoint.port);
   socket.write(encodeReply(REP.succeeded, up.socket.localAddress ?? "0.0.0.0", up.socket.localPort ?? 0));
-  const head = c.reader!.detach();
+  const head = c.reader!.detach(!socket.isPaused()); // the relay's listener follows at once
   c.reader = undefined;
   startRelay(socket, up.socket, head, ctx.limits.idleTimeoutMs, onRelayed, c);
 }
