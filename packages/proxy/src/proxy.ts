@@ -154,7 +154,8 @@ export async function createProxy(options: ProxyOptions): Promise<Proxy> {
   /** A connection's "handshake complete" (a closure over the socket alone, so it keeps nothing else alive). */
   const handshakeOf = (socket: Socket) => (): void => void handshaking.delete(socket);
   /** Tells the protocols apart by the first byte, as soon as it is buffered. */
-  const dispatch = (socket: Socket, reader: SocketReader): void => {
+  const dispatch = (reader: SocketReader): void => {
+    const socket = reader.socket;
     const first = reader.peek(1);
     if (first === undefined) {
       if (reader.ended) {
@@ -178,7 +179,7 @@ export async function createProxy(options: ProxyOptions): Promise<Proxy> {
     live += 1;
     handshaking.add(socket);
     const reader = new SocketReader(socket);
-    reader.onReadable = () => dispatch(socket, reader);
+    reader.onReadable = dispatch;
   };
 
   const accept = (socket: Socket): void => {

@@ -10,41 +10,61 @@
  */
 import type { Socket } from "node:net";
 
+/** The reader of a socket, for the shared listeners below (no closures per connection). */
+const kReader = Symbol("netperm.reader");
+type Read = Socket & { [kReader]?: SocketReader | undefined };
+
+function onData(this: Read, chunk: Buffer): void {
+  this[kReader]?.took(chunk);
+}
+function onEnd(this: Read): void {
+  this[kReader]?.closed();
+}
+function onError(this: Read, err: Error): void {
+  this[kReader]?.failed(err);
+}
+
 export class SocketReader {
   private queue: Buffer[] = [];
   private queued = 0;
   private eof = false;
   private failure: Error | undefined;
   private waiter: (() => void) | undefined;
-  /** Called synchronously when bytes arrive or the stream ends (the synchronous parsers' wake-up). */
-  onReadable: (() => void) | undefined = undefined;
-  private readonly onData = (chunk: Buffer): void => {
-    this.queue.push(chunk);
-    this.queued += chunk.length;
-    if (this.queued > this.highWater) this.socket.pause();
-    this.wake();
-  };
-  private readonly onEnd = (): void => {
-    this.eof = true;
-    this.wake();
-  };
-  private readonly onClose = (): void => {
-    this.eof = true;
-    this.wake();
-  };
-  private readonly onError = (err: Error): void => {
-    this.failure = err;
-    this.wake();
-  };
+  /**
+   * Called synchronously, with this reader, when bytes arrive or the stream
+   * ends (the synchronous parsers' wake-up); `owner` is theirs to find their
+   * state by, so that the callback can be one shared function.
+   */
+  onReadable: ((reader: SocketReader) => void) | undefined = undefined;
+  owner: unknown = undefined;
 
   constructor(
     readonly socket: Socket,
     private readonly highWater = 64 * 1024,
   ) {
-    socket.on("data", this.onData);
-    socket.on("end", this.onEnd);
-    socket.on("close", this.onClose);
-    socket.on("error", this.onError);
+    (socket as Read)[kReader] = this;
+    socket.on("data", onData);
+    socket.on("end", onEnd);
+    socket.on("close", onEnd);
+    socket.on("error", onError);
+  }
+
+  /** @internal The socket's listeners. */
+  took(chunk: Buffer): void {
+    this.queue.push(chunk);
+    this.queued += chunk.length;
+    if (this.queued > this.highWater) this.socket.pause();
+    this.wake();
+  }
+  /** @internal */
+  closed(): void {
+    this.eof = true;
+    this.wake();
+  }
+  /** @internal */
+  failed(err: Error): void {
+    this.failure = err;
+    this.wake();
   }
 
   /** Bytes buffered and not yet read. */
@@ -125,14 +145,16 @@ export class SocketReader {
    */
   detach(flowing = false): Buffer[] {
     if (!flowing) this.socket.pause();
-    this.socket.off("data", this.onData);
-    this.socket.off("end", this.onEnd);
-    this.socket.off("close", this.onClose);
-    this.socket.off("error", this.onError);
+    this.socket.off("data", onData);
+    this.socket.off("end", onEnd);
+    this.socket.off("close", onEnd);
+    this.socket.off("error", onError);
+    (this.socket as Read)[kReader] = undefined;
     const rest = this.queue;
     this.queue = [];
     this.queued = 0;
     this.onReadable = undefined;
+    this.owner = undefined;
     this.wake();
     return rest;
   }
@@ -141,7 +163,7 @@ export class SocketReader {
     const w = this.waiter;
     this.waiter = undefined;
     w?.();
-    this.onReadable?.();
+    this.onReadable?.(this);
   }
 }
 

@@ -206,8 +206,13 @@ function onRelayed(stats: RelayStats, c: Socks5Connection): void {
  */
 export function handleSocks5(socket: Socket, reader: SocketReader, ctx: ProxyContext, handshakeDone: () => void, settled: Settled): void {
   const c = new Socks5Connection(socket, reader, ctx, handshakeDone, settled);
-  reader.onReadable = () => c.step();
+  reader.owner = c;
+  reader.onReadable = stepOwner;
   c.step();
+}
+
+function stepOwner(reader: SocketReader): void {
+  (reader.owner as Socks5Connection).step();
 }
 
 /** Maps a failed connect onto the RFC 1928 reply code. */
