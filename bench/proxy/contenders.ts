@@ -111,7 +111,8 @@ export async function startMicrosocks(port: number): Promise<Running | undefined
       return undefined;
     }
   }
-  const proc = spawn("microsocks", ["-i", "127.0.0.1", "-p", String(port)], { stdio: ["ignore", "ignore", "inherit"] });
+  // microsocks 1.0.3 logs every connection on stderr (it has no quiet flag): to /dev/null, not the bench log.
+  const proc = spawn("microsocks", ["-i", "127.0.0.1", "-p", String(port)], { stdio: ["ignore", "ignore", "ignore"] });
   for (let i = 0; i < 100; i++) {
     if (await accepts(port)) break;
     await new Promise((r) => setTimeout(r, 50));

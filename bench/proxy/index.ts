@@ -136,6 +136,8 @@ async function main(): Promise<void> {
   const wanted = (key: string): boolean => only === undefined || only.includes(key);
   const contenders: (Running | undefined)[] = [];
   const started = Date.now();
+  // The commit the contenders run (read now: the worktree may move on during a long run).
+  const commit = git();
   try {
     if (wanted("direct")) contenders.push(undefined);
     if (wanted("socks5")) contenders.push(await startNetperm("netperm SOCKS5", "socks5", ports.deny, [], prof));
@@ -163,11 +165,11 @@ async function main(): Promise<void> {
     });
     const machine = { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model ?? "unknown", loadAverage: loads };
     const header = `${machine.node}, ${machine.cpus} x ${machine.cpuModel}; median of ${o.reps}; load average (1/5/15 min) per repetition: ${loads.map((l) => l.join("/")).join(", ")}; ${((Date.now() - started) / 1000).toFixed(0)} s`;
-    process.stdout.write(`## netperm proxy benchmark (${git()})\n\n${header}\n\n${table(rows)}\n`);
+    process.stdout.write(`## netperm proxy benchmark (${commit})\n\n${header}\n\n${table(rows)}\n`);
     if (values["no-save"] || values.only !== undefined || values.profile !== undefined) return;
     const dir = join(here, "..", "results");
     mkdirSync(dir, { recursive: true });
-    const json = `${JSON.stringify({ benchmark: "proxy", date: new Date(started).toISOString(), git: git(), machine, quick: values.quick, options: o, rows }, null, 2)}\n`;
+    const json = `${JSON.stringify({ benchmark: "proxy", date: new Date(started).toISOString(), git: commit, machine, quick: values.quick, options: o, rows }, null, 2)}\n`;
     const stamp = new Date(started).toISOString().slice(0, 19).replaceAll(":", "");
     const file = join(dir, `proxy-${stamp}${values.quick ? "-quick" : ""}.json`);
     writeFileSync(file, json);

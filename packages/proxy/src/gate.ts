@@ -41,6 +41,12 @@ export type GateResult =
 
 export interface Gate {
   check(request: GateRequest): Promise<GateResult>;
+  /**
+   * The same answer as `check`, synchronously when no name must be looked up
+   * (an IP literal, a refusal by name): the hot path of a proxy asked for
+   * addresses pays no promise. A promise otherwise.
+   */
+  checkNow(request: GateRequest): GateResult | Promise<GateResult>;
 }
 
 /**
@@ -48,15 +54,19 @@ export interface Gate {
  * a resolver. Never throws: anything unexpected is a denial (fail closed).
  */
 export function createGate(compiled: CompiledPolicy, table: ResolutionTable, resolve: Resolver): Gate {
-  const check = async (request: GateRequest): Promise<GateResult> => {
+  /** The decision by name or address; a result when that settles it, else what the name's lookup needs. */
+  const first = (request: GateRequest): GateResult | { readonly byName: Decision } => {
     const { op, protocol, port } = request;
     const host = bareHost(request.host);
-    const first = compiled.decide({ op, protocol, host, port }, table);
-    if (!first.allowed) return { allowed: false, kind: "denied", decision: first };
+    const d = compiled.decide({ op, protocol, host, port }, table);
+    if (!d.allowed) return { allowed: false, kind: "denied", decision: d };
     const ip = parseIp(host);
-    if (ip !== undefined) {
-      return { allowed: true, decision: first, endpoints: [endpointOf(first, ip.text, port)] };
-    }
+    if (ip !== undefined) return { allowed: true, decision: d, endpoints: [endpointOf(d, ip.text, port)] };
+    return { byName: d };
+  };
+
+  const byName = async (request: GateRequest, first: Decision): Promise<GateResult> => {
+    const { op, protocol, port } = request;
     // A name: decided by name above; now its answers, each decided as an address.
     const name = first.host;
     const answers = await answersFor(name, first);
@@ -113,16 +123,18 @@ export function createGate(compiled: CompiledPolicy, table: ResolutionTable, res
     return { list };
   };
 
-  return {
-    check: async (request) => {
-      try {
-        return await check(request);
-      } catch (err) {
-        const decision = failClosed(request, err);
-        return { allowed: false, kind: "denied", decision };
-      }
-    },
+  const refusal = (request: GateRequest, err: unknown): GateResult => ({ allowed: false, kind: "denied", decision: failClosed(request, err) });
+
+  const checkNow = (request: GateRequest): GateResult | Promise<GateResult> => {
+    try {
+      const r = first(request);
+      if (!("byName" in r)) return r;
+      return byName(request, r.byName).catch((err: unknown) => refusal(request, err));
+    } catch (err) {
+      return refusal(request, err);
+    }
   };
+  return { checkNow, check: async (request) => checkNow(request) };
 }
 
 /** Where the socket really goes for an allowed decision on `address:port` (core's `realEndpoint`). */

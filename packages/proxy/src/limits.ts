@@ -43,6 +43,7 @@ export function resolveLimits(partial: Partial<Limits> | undefined): Limits {
 
 /** What a front end reports when it has decided a request. */
 export interface DecisionEvent {
+  /** The client `ip:port`, read from its socket when first asked for: read it in the listener (after the socket closed it is `?`). */
   readonly client: string;
   readonly frontEnd: ProxyFrontEnd;
   /** The target as asked, `host:port`. */
@@ -82,13 +83,42 @@ export function clientOf(socket: Socket): string {
 }
 
 /**
+ * A decision as `decision` listeners see it. `client` is read from the
+ * socket when first asked for: a listener that only wants refusals (the
+ * CLI's default) costs an allowed connection no address lookup.
+ */
+class Decided implements DecisionEvent {
+  #client: string | undefined;
+  #socket: Socket | undefined;
+  constructor(
+    socket: Socket,
+    client: string | undefined,
+    readonly frontEnd: ProxyFrontEnd,
+    readonly target: string,
+    readonly decision: Decision,
+  ) {
+    this.#client = client;
+    this.#socket = client === undefined ? socket : undefined;
+  }
+  get client(): string {
+    if (this.#client === undefined) {
+      this.#client = clientOf(this.#socket!);
+      this.#socket = undefined;
+    }
+    return this.#client;
+  }
+  toJSON(): DecisionEvent {
+    return { client: this.client, frontEnd: this.frontEnd, target: this.target, decision: this.decision };
+  }
+}
+
+/**
  * Reports the decision (to `decision` listeners) and opens its audit record;
  * the client's address is read only when someone will see it.
  */
 export function decided(ctx: ProxyContext, socket: Socket, frontEnd: ProxyFrontEnd, target: string, decision: Decision): Pending {
-  const events = ctx.wantsDecisions();
-  const client = events || ctx.audit.wanted() ? clientOf(socket) : undefined;
-  if (events) ctx.emitDecision({ client: client!, frontEnd, target, decision });
+  const client = ctx.audit.wanted() ? clientOf(socket) : undefined;
+  if (ctx.wantsDecisions()) ctx.emitDecision(new Decided(socket, client, frontEnd, target, decision));
   return pending(decision, frontEnd, client);
 }
 

@@ -107,7 +107,6 @@ export async function createProxy(options: ProxyOptions): Promise<Proxy> {
   const host = options.listen?.host ?? "127.0.0.1";
   const sockets = new Set<Socket>();
   const closers = new Set<() => void>();
-  const pending = new Set<Promise<void>>();
   let upstream = 0;
   let accepted = 0;
   let rejected = 0;
@@ -142,24 +141,47 @@ export async function createProxy(options: ProxyOptions): Promise<Proxy> {
     handshaking.delete(this);
   };
   const ignore = (): undefined => undefined;
-  const serve = async (socket: Socket): Promise<void> => {
-    handshaking.add(socket);
-    const handshakeDone = (): void => handshaking.delete(socket);
-    const reader = new SocketReader(socket);
-    try {
-      const first = await reader.read();
-      if (first === null) return;
-      reader.unshift(first);
-      const byte = first[0]!;
-      if (byte === 0x05) await handleSocks5(socket, reader, ctx, handshakeDone);
-      else if ((byte >= 0x41 && byte <= 0x5a) || byte === 0x0d) await handleHttp(socket, reader, ctx, handshakeDone);
-    } catch {
-      // Fail closed: an unexpected error ends this connection, never the proxy.
-    } finally {
-      handshaking.delete(socket);
-      reader.detach();
-      if (!socket.destroyed) socket.destroySoon();
+  /** Connections not yet done (their records not yet finished): `close()` waits for them. */
+  let live = 0;
+  let idle: (() => void) | undefined;
+  /** The one cleanup of every connection, when its front end is done with it. */
+  const settled = (socket: Socket, reader: SocketReader | undefined): void => {
+    handshaking.delete(socket);
+    reader?.detach();
+    if (!socket.destroyed) socket.destroySoon();
+    live -= 1;
+    if (live === 0) idle?.();
+  };
+  const ended = (): undefined => undefined;
+  /** A connection's "handshake complete" (a closure over the socket alone, so it keeps nothing else alive). */
+  const handshakeOf = (socket: Socket) => (): void => void handshaking.delete(socket);
+  /** Tells the protocols apart by the first byte, as soon as it is buffered. */
+  const dispatch = (reader: SocketReader): void => {
+    const socket = reader.socket;
+    const first = reader.peek(1);
+    if (first === undefined) {
+      if (reader.ended) {
+        reader.onReadable = undefined;
+        settled(socket, reader);
+      }
+      return;
     }
+    reader.onReadable = undefined;
+    const byte = first[0]!;
+    if (byte === 0x05) return handleSocks5(socket, reader, ctx, handshakeOf(socket), settled);
+    if ((byte >= 0x41 && byte <= 0x5a) || byte === 0x0d) {
+      void handleHttp(socket, reader, ctx, handshakeOf(socket))
+        .catch(ended) // Fail closed: an unexpected error ends this connection, never the proxy.
+        .then(() => settled(socket, reader));
+      return;
+    }
+    settled(socket, reader);
+  };
+  const serve = (socket: Socket): void => {
+    live += 1;
+    handshaking.add(socket);
+    const reader = new SocketReader(socket);
+    reader.onReadable = dispatch;
   };
 
   const accept = (socket: Socket, opts?: { readonly client?: string }): void => {
@@ -173,9 +195,7 @@ export async function createProxy(options: ProxyOptions): Promise<Proxy> {
     accepted += 1;
     sockets.add(socket);
     socket.once("close", forget);
-    const done = serve(socket);
-    pending.add(done);
-    void done.then(() => pending.delete(done));
+    serve(socket);
   };
   const server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => accept(socket));
   server.on("error", () => undefined);
@@ -207,7 +227,7 @@ export async function createProxy(options: ProxyOptions): Promise<Proxy> {
         while (sockets.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
         for (const closer of closers) closer();
         for (const s of sockets) s.destroy();
-        await Promise.allSettled([...pending]);
+        if (live > 0) await new Promise<void>((resolve) => (idle = resolve));
         await stopped;
         await auditFile?.close();
       })();

@@ -1,45 +1,70 @@
 /**
- * A pull-based reader over a socket for the handshake phase: the protocol
- * parsers ask for bytes with `await read()`, put back what they did not use
- * with `unshift()`, and `detach()` hands the leftover bytes over when the
- * connection turns into a plain relay. Reading pauses the socket while the
- * queue holds more than `highWater` bytes, so a fast peer cannot grow it.
+ * A reader over a socket for the handshake phase, two ways: the HTTP parsers
+ * pull bytes with `await read()` and put back what they did not use with
+ * `unshift()`; the SOCKS5 handshake, whose messages are a few bytes that are
+ * almost always buffered already, looks at them synchronously with `peek()`
+ * and `skip()` from an `onReadable` callback (no promise, no microtask per
+ * message). `detach()` hands the leftover bytes over when the connection
+ * turns into a plain relay. Reading pauses the socket while the queue holds
+ * more than `highWater` bytes, so a fast peer cannot grow it.
  */
 import type { Socket } from "node:net";
+
+/** The reader of a socket, for the shared listeners below (no closures per connection). */
+const kReader = Symbol("netperm.reader");
+type Read = Socket & { [kReader]?: SocketReader | undefined };
+
+function onData(this: Read, chunk: Buffer): void {
+  this[kReader]?.took(chunk);
+}
+function onEnd(this: Read): void {
+  this[kReader]?.closed();
+}
+function onError(this: Read, err: Error): void {
+  this[kReader]?.failed(err);
+}
 
 export class SocketReader {
   private queue: Buffer[] = [];
   private queued = 0;
-  private ended = false;
+  private eof = false;
   private failure: Error | undefined;
   private waiter: (() => void) | undefined;
-  private readonly onData = (chunk: Buffer): void => {
-    this.queue.push(chunk);
-    this.queued += chunk.length;
-    if (this.queued > this.highWater) this.socket.pause();
-    this.wake();
-  };
-  private readonly onEnd = (): void => {
-    this.ended = true;
-    this.wake();
-  };
-  private readonly onClose = (): void => {
-    this.ended = true;
-    this.wake();
-  };
-  private readonly onError = (err: Error): void => {
-    this.failure = err;
-    this.wake();
-  };
+  /**
+   * Called synchronously, with this reader, when bytes arrive or the stream
+   * ends (the synchronous parsers' wake-up); `owner` is theirs to find their
+   * state by, so that the callback can be one shared function.
+   */
+  onReadable: ((reader: SocketReader) => void) | undefined = undefined;
+  owner: unknown = undefined;
 
   constructor(
     readonly socket: Socket,
     private readonly highWater = 64 * 1024,
   ) {
-    socket.on("data", this.onData);
-    socket.on("end", this.onEnd);
-    socket.on("close", this.onClose);
-    socket.on("error", this.onError);
+    (socket as Read)[kReader] = this;
+    socket.on("data", onData);
+    socket.on("end", onEnd);
+    socket.on("close", onEnd);
+    socket.on("error", onError);
+  }
+
+  /** @internal The socket's listeners. */
+  took(chunk: Buffer): void {
+    this.queue.push(chunk);
+    this.queued += chunk.length;
+    if (this.queued > this.highWater) this.socket.pause();
+    this.wake();
+  }
+  /** @internal */
+  closed(): void {
+    this.eof = true;
+    this.wake();
+  }
+  /** @internal */
+  failed(err: Error): void {
+    this.failure = err;
+    this.wake();
   }
 
   /** Bytes buffered and not yet read. */
@@ -56,11 +81,48 @@ export class SocketReader {
         if (this.queued <= this.highWater && this.socket.isPaused()) this.socket.resume();
         return chunk;
       }
-      if (this.ended || this.failure !== undefined || this.socket.destroyed) return null;
+      if (this.eof || this.failure !== undefined || this.socket.destroyed) return null;
       await new Promise<void>((resolve) => {
         this.waiter = resolve;
       });
     }
+  }
+
+  /** True once the stream ended, failed or closed (bytes may still be buffered). */
+  get ended(): boolean {
+    return this.eof || this.failure !== undefined || this.socket.destroyed;
+  }
+
+  /**
+   * A buffer that starts with the first `n` buffered bytes (and may hold
+   * more), without consuming them, or `undefined` while fewer are buffered.
+   * Within one chunk (the usual case) that chunk itself, no copy; spread over
+   * chunks (a peer writing byte by byte) they are joined once.
+   */
+  peek(n: number): Buffer | undefined {
+    if (this.queued < n) return undefined;
+    const first = this.queue[0]!;
+    if (first.length >= n) return first;
+    const joined = Buffer.concat(this.queue, this.queued);
+    this.queue = [joined];
+    return joined;
+  }
+
+  /** Consumes `n` bytes (at most what is buffered). */
+  skip(n: number): void {
+    let left = Math.min(n, this.queued);
+    this.queued -= left;
+    while (left > 0) {
+      const first = this.queue[0]!;
+      if (first.length <= left) {
+        this.queue.shift();
+        left -= first.length;
+      } else {
+        this.queue[0] = first.subarray(left);
+        left = 0;
+      }
+    }
+    if (this.queued <= this.highWater && this.socket.isPaused()) this.socket.resume();
   }
 
   /** Puts bytes back at the front, to be returned by the next `read()`. */
@@ -72,19 +134,27 @@ export class SocketReader {
 
   /** True once the peer has ended and everything buffered was read. */
   get done(): boolean {
-    return this.queue.length === 0 && (this.ended || this.failure !== undefined || this.socket.destroyed);
+    return this.queue.length === 0 && (this.eof || this.failure !== undefined || this.socket.destroyed);
   }
 
-  /** Stops reading: removes the listeners, leaves the socket paused and returns what was buffered. */
-  detach(): Buffer[] {
-    this.socket.pause();
-    this.socket.off("data", this.onData);
-    this.socket.off("end", this.onEnd);
-    this.socket.off("close", this.onClose);
-    this.socket.off("error", this.onError);
+  /**
+   * Stops reading: removes the listeners, leaves the socket paused and returns
+   * what was buffered. `flowing`: the caller adds its own `data` listener in
+   * the same synchronous step, so the socket is not paused (and need not be
+   * resumed): no chunk can be emitted in between.
+   */
+  detach(flowing = false): Buffer[] {
+    if (!flowing) this.socket.pause();
+    this.socket.off("data", onData);
+    this.socket.off("end", onEnd);
+    this.socket.off("close", onEnd);
+    this.socket.off("error", onError);
+    (this.socket as Read)[kReader] = undefined;
     const rest = this.queue;
     this.queue = [];
     this.queued = 0;
+    this.onReadable = undefined;
+    this.owner = undefined;
     this.wake();
     return rest;
   }
@@ -93,6 +163,7 @@ export class SocketReader {
     const w = this.waiter;
     this.waiter = undefined;
     w?.();
+    this.onReadable?.(this);
   }
 }
 

@@ -1,13 +1,11 @@
 /**
  * SOCKS5 wire format (RFC 1928, RFC 1929): reading the greeting, the
  * username/password sub-negotiation, the request and the UDP datagram
- * header, and writing replies. Readers pull exactly the bytes they need, so
- * a truncated message is an end of stream and an oversized one never gets
- * more than the 255-byte fields the format allows.
+ * header, and writing replies.
  */
 import { isIP } from "node:net";
 import { ipv6Groups } from "@netperm/core";
-import { readExactly, type SocketReader } from "./reader.js";
+import type { SocketReader } from "./reader.js";
 
 export const SOCKS_VERSION = 0x05;
 export const METHOD_NONE = 0x00;
@@ -47,69 +45,83 @@ export type ReadResult<T> = { ok: true; value: T } | { ok: false; error: string 
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
-/** Reads VER NMETHODS METHODS (the version byte included). */
-export async function readGreeting(reader: SocketReader): Promise<ReadResult<number[]>> {
-  const head = await readExactly(reader, 2);
-  if (head === null) return { ok: false, error: "truncated greeting" };
+/**
+ * The handshake messages are parsed from what the reader has buffered,
+ * synchronously: each parser answers `undefined` while the message is
+ * incomplete (call again when more bytes arrive), and otherwise consumes
+ * exactly the message's bytes and answers it. A parser never looks past the
+ * lengths the message declares, so nothing can make it hold more than the
+ * 255-byte fields the format allows.
+ */
+export type Parsed<T> = ReadResult<T> | undefined;
+
+/** VER NMETHODS METHODS (the version byte included). */
+export function parseGreeting(reader: SocketReader): Parsed<Uint8Array> {
+  const head = reader.peek(2);
+  if (head === undefined) return undefined;
   if (head[0] !== SOCKS_VERSION) return { ok: false, error: "not SOCKS5" };
   const n = head[1]!;
   if (n === 0) return { ok: false, error: "no authentication methods offered" };
-  const methods = await readExactly(reader, n);
-  if (methods === null) return { ok: false, error: "truncated greeting" };
-  return { ok: true, value: [...methods] };
+  const all = reader.peek(2 + n);
+  if (all === undefined) return undefined;
+  const methods = all.subarray(2, 2 + n);
+  reader.skip(2 + n);
+  return { ok: true, value: methods };
 }
 
-/** Reads the RFC 1929 VER ULEN UNAME PLEN PASSWD message. */
-export async function readUserPass(reader: SocketReader): Promise<ReadResult<{ user: string; pass: string }>> {
-  const head = await readExactly(reader, 2);
-  if (head === null) return { ok: false, error: "truncated authentication" };
+/** The RFC 1929 VER ULEN UNAME PLEN PASSWD message. */
+export function parseUserPass(reader: SocketReader): Parsed<{ user: string; pass: string }> {
+  const head = reader.peek(2);
+  if (head === undefined) return undefined;
   if (head[0] !== 0x01) return { ok: false, error: "bad authentication version" };
-  const user = await readExactly(reader, head[1]!);
-  const plen = user === null ? null : await readExactly(reader, 1);
-  const pass = plen === null ? null : await readExactly(reader, plen[0]!);
-  if (user === null || pass === null) return { ok: false, error: "truncated authentication" };
-  return { ok: true, value: { user: user.toString("utf8"), pass: pass.toString("utf8") } };
+  const ulen = head[1]!;
+  const withPlen = reader.peek(3 + ulen);
+  if (withPlen === undefined) return undefined;
+  const plen = withPlen[2 + ulen]!;
+  const all = reader.peek(3 + ulen + plen);
+  if (all === undefined) return undefined;
+  const user = all.toString("utf8", 2, 2 + ulen);
+  const pass = all.toString("utf8", 3 + ulen, 3 + ulen + plen);
+  reader.skip(3 + ulen + plen);
+  return { ok: true, value: { user, pass } };
 }
 
-async function readAddress(reader: SocketReader, atyp: number): Promise<ReadResult<SocksAddress>> {
+/** VER CMD RSV ATYP DST.ADDR DST.PORT. `error` "address type not supported" maps to reply 0x08. */
+export function parseRequest(reader: SocketReader): Parsed<{ cmd: number; address: SocksAddress }> {
+  const head = reader.peek(4);
+  if (head === undefined) return undefined;
+  if (head[0] !== SOCKS_VERSION) return { ok: false, error: "bad request version" };
+  const atyp = head[3]!;
+  let size: number;
+  if (atyp === ATYP_IPV4) size = 4 + 4 + 2;
+  else if (atyp === ATYP_IPV6) size = 4 + 16 + 2;
+  else if (atyp === ATYP_DOMAIN) {
+    const withLen = reader.peek(5);
+    if (withLen === undefined) return undefined;
+    size = 5 + withLen[4]! + 2;
+  } else return { ok: false, error: "address type not supported" };
+  const b = reader.peek(size);
+  if (b === undefined) return undefined;
   let host: string;
   let kind: SocksAddress["kind"];
   if (atyp === ATYP_IPV4) {
-    const b = await readExactly(reader, 4);
-    if (b === null) return { ok: false, error: "truncated address" };
-    host = `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
+    host = `${b[4]}.${b[5]}.${b[6]}.${b[7]}`;
     kind = "ipv4";
   } else if (atyp === ATYP_IPV6) {
-    const b = await readExactly(reader, 16);
-    if (b === null) return { ok: false, error: "truncated address" };
-    host = ipv6FromBytes(b);
+    host = ipv6FromBytes(b.subarray(4, 20));
     kind = "ipv6";
-  } else if (atyp === ATYP_DOMAIN) {
-    const len = await readExactly(reader, 1);
-    const b = len === null ? null : await readExactly(reader, len[0]!);
-    if (b === null) return { ok: false, error: "truncated address" };
+  } else {
     try {
-      host = utf8.decode(b);
+      host = utf8.decode(b.subarray(5, size - 2));
     } catch {
       return { ok: false, error: "domain is not UTF-8" };
     }
     kind = "domain";
-  } else {
-    return { ok: false, error: "address type not supported" };
   }
-  const p = await readExactly(reader, 2);
-  if (p === null) return { ok: false, error: "truncated address" };
-  return { ok: true, value: { kind, host, port: p.readUInt16BE(0) } };
-}
-
-/** Reads VER CMD RSV ATYP DST.ADDR DST.PORT. `error` "address type not supported" maps to reply 0x08. */
-export async function readRequest(reader: SocketReader): Promise<ReadResult<{ cmd: number; address: SocksAddress }>> {
-  const head = await readExactly(reader, 4);
-  if (head === null) return { ok: false, error: "truncated request" };
-  if (head[0] !== SOCKS_VERSION) return { ok: false, error: "bad request version" };
-  const address = await readAddress(reader, head[3]!);
-  if (!address.ok) return address;
-  return { ok: true, value: { cmd: head[1]!, address: address.value } };
+  const port = b.readUInt16BE(size - 2);
+  const cmd = b[1]!;
+  reader.skip(size);
+  return { ok: true, value: { cmd, address: { kind, host, port } } };
 }
 
 /** 16 bytes to RFC 5952-ish text (node accepts any valid spelling). */
@@ -125,17 +137,7 @@ export function encodeAddress(host: string, port: number): Buffer {
   let out: Buffer;
   if (family === 4) {
     out = Buffer.alloc(7);
-    out[0] = ATYP_IPV4;
-    let at = 1;
-    let n = 0;
-    for (let i = 0; i < host.length; i++) {
-      const c = host.charCodeAt(i);
-      if (c === 0x2e) {
-        out[at++] = n;
-        n = 0;
-      } else n = n * 10 + c - 0x30;
-    }
-    out[at] = n;
+    writeIpv4(out, 0, host);
   } else if (family === 6) {
     out = Buffer.alloc(19);
     out[0] = ATYP_IPV6;
@@ -151,6 +153,20 @@ export function encodeAddress(host: string, port: number): Buffer {
   return out;
 }
 
+/** ATYP 0x01 and the four bytes of dotted-quad `ip` (already checked by isIP) at `at`. */
+function writeIpv4(out: Buffer, at: number, ip: string): void {
+  out[at++] = ATYP_IPV4;
+  let n = 0;
+  for (let i = 0; i < ip.length; i++) {
+    const c = ip.charCodeAt(i);
+    if (c === 0x2e) {
+      out[at++] = n;
+      n = 0;
+    } else n = n * 10 + c - 0x30;
+  }
+  out[at] = n;
+}
+
 /** Sixteen bytes of an IPv6 address (any valid spelling; a zone id is dropped). */
 function ipv6ToBytes(text: string): Buffer {
   const out = Buffer.alloc(16);
@@ -160,6 +176,16 @@ function ipv6ToBytes(text: string): Buffer {
 
 /** VER REP RSV ATYP BND.ADDR BND.PORT. */
 export function encodeReply(rep: number, host = "0.0.0.0", port = 0): Buffer {
+  if (isIP(host) === 4) {
+    // The common reply (an IPv4 bound address), in one buffer.
+    const out = Buffer.allocUnsafe(10);
+    out[0] = SOCKS_VERSION;
+    out[1] = rep;
+    out[2] = 0x00;
+    writeIpv4(out, 3, host);
+    out.writeUInt16BE(port & 0xffff, 8);
+    return out;
+  }
   const address = encodeAddress(host, port);
   const out = Buffer.allocUnsafe(3 + address.length);
   out[0] = SOCKS_VERSION;

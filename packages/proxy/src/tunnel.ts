@@ -1,7 +1,13 @@
 /**
  * Opening the upstream socket (only to endpoints the gate allowed, first that
- * answers wins) and relaying bytes both ways with `pipe`, half-close kept,
- * an idle timeout, and the byte counts read from the upstream socket.
+ * answers wins) and relaying bytes both ways, half-close kept, an idle
+ * timeout, and the byte counts read from the upstream socket.
+ *
+ * This is the path every connection takes, so it allocates little: the
+ * socket listeners are shared functions that find their state through one
+ * property on the socket (no closures per connection), a dial and a relay
+ * are one small object each, and both report through a callback (the
+ * promise forms, `connectFirst` and `relay`, wrap them for the HTTP front end).
  */
 import { connect, type Socket } from "node:net";
 import type { Deadlines } from "./deadlines.js";
@@ -15,59 +21,86 @@ export interface Connected {
 /** Why no endpoint could be reached: mapped onto SOCKS5 / HTTP error replies. */
 export type ConnectFailure = "refused" | "unreachable" | "timeout";
 
+export type DialResult = Connected | { failure: ConnectFailure; error: string };
+
 /** Tracks live upstream sockets so a test (and `stats()`) can see leaks. */
 export interface SocketCounter {
   upstreamOpened(): void;
   upstreamClosed(): void;
 }
 
-/**
- * Connects to each endpoint in turn until one accepts. Resolves the open
- * socket, or the failure of the last attempt. `connecting` ends an attempt
- * past the connect timeout (one sweep for all of them, no timer each).
- */
-export async function connectFirst(
-  endpoints: readonly Endpoint[],
-  connecting: Deadlines,
-  counter: SocketCounter,
-): Promise<Connected | { failure: ConnectFailure; error: string }> {
-  let last: { failure: ConnectFailure; error: string } = { failure: "unreachable", error: "no endpoint" };
-  for (const endpoint of endpoints) {
-    const result = await connectOne(endpoint, connecting, counter);
-    if ("socket" in result) return { socket: result.socket, endpoint };
-    last = result;
-  }
-  return last;
-}
+/** The state a socket's shared listeners reach: its dial while connecting, its relay after. */
+const kDial = Symbol("netperm.dial");
+const kRelay = Symbol("netperm.relay");
+const kCounter = Symbol("netperm.counter");
+type Tagged = Socket & { [kDial]?: Dial | undefined; [kRelay]?: Relay | undefined; [kCounter]?: SocketCounter | undefined };
 
 /** What a connect deadline does: ends the attempt with ETIMEDOUT. */
 export function connectTimedOut(socket: Socket): void {
   socket.destroy(Object.assign(new Error("connect timed out"), { code: "ETIMEDOUT" }));
 }
 
-function connectOne(
-  endpoint: Endpoint,
-  connecting: Deadlines,
-  counter: SocketCounter,
-): Promise<{ socket: Socket } | { failure: ConnectFailure; error: string }> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: endpoint.host, port: endpoint.port, allowHalfOpen: true, noDelay: true });
-    counter.upstreamOpened();
-    connecting.add(socket);
-    socket.once("close", () => counter.upstreamClosed());
-    const onError = (err: NodeJS.ErrnoException): void => {
-      connecting.delete(socket);
-      socket.destroy();
-      if (err.code === "ETIMEDOUT") resolve({ failure: "timeout", error: `connect to ${endpoint.host}:${endpoint.port} timed out` });
-      else resolve({ failure: err.code === "ECONNREFUSED" ? "refused" : "unreachable", error: err.message });
-    };
-    socket.once("error", onError);
-    socket.once("connect", () => {
-      connecting.delete(socket);
-      socket.off("error", onError);
-      resolve({ socket });
-    });
-  });
+class Dial {
+  next = 0;
+  last: { failure: ConnectFailure; error: string } = { failure: "unreachable", error: "no endpoint" };
+  constructor(
+    readonly endpoints: readonly Endpoint[],
+    readonly connecting: Deadlines,
+    readonly counter: SocketCounter,
+    readonly done: (result: DialResult, arg: unknown) => void,
+    readonly arg: unknown,
+  ) {}
+}
+
+function countClose(this: Tagged): void {
+  this[kCounter]?.upstreamClosed();
+}
+
+function onDialConnect(this: Tagged): void {
+  const d = this[kDial]!;
+  this[kDial] = undefined;
+  d.connecting.delete(this);
+  this.off("error", onDialError);
+  d.done({ socket: this, endpoint: d.endpoints[d.next - 1]! }, d.arg);
+}
+
+function onDialError(this: Tagged, err: NodeJS.ErrnoException): void {
+  const d = this[kDial]!;
+  this[kDial] = undefined;
+  d.connecting.delete(this);
+  this.off("connect", onDialConnect);
+  this.destroy();
+  const e = d.endpoints[d.next - 1]!;
+  if (err.code === "ETIMEDOUT") d.last = { failure: "timeout", error: `connect to ${e.host}:${e.port} timed out` };
+  else d.last = { failure: err.code === "ECONNREFUSED" ? "refused" : "unreachable", error: err.message };
+  dialNext(d);
+}
+
+function dialNext(d: Dial): void {
+  const endpoint = d.endpoints[d.next++];
+  if (endpoint === undefined) return d.done(d.last, d.arg);
+  const socket: Tagged = connect({ host: endpoint.host, port: endpoint.port, allowHalfOpen: true, noDelay: true });
+  d.counter.upstreamOpened();
+  socket[kCounter] = d.counter;
+  socket[kDial] = d;
+  socket.on("close", countClose);
+  d.connecting.add(socket);
+  socket.once("error", onDialError);
+  socket.once("connect", onDialConnect);
+}
+
+/**
+ * Connects to each endpoint in turn until one accepts; calls `done` once with
+ * the open socket, or the failure of the last attempt. `connecting` ends an
+ * attempt past the connect timeout (one sweep for all of them, no timer each).
+ */
+export function dial<T>(endpoints: readonly Endpoint[], connecting: Deadlines, counter: SocketCounter, done: (result: DialResult, arg: T) => void, arg: T): void {
+  dialNext(new Dial(endpoints, connecting, counter, done as (result: DialResult, arg: unknown) => void, arg));
+}
+
+/** `dial` as a promise. */
+export function connectFirst(endpoints: readonly Endpoint[], connecting: Deadlines, counter: SocketCounter): Promise<DialResult> {
+  return new Promise((resolve) => dial(endpoints, connecting, counter, resolve, undefined));
 }
 
 export interface RelayStats {
@@ -75,21 +108,50 @@ export interface RelayStats {
   bytesDown: number;
 }
 
-/** Moves bytes `from -> to` with backpressure; `end` is passed on (half-close kept). */
-function forward(from: Socket, to: Socket): void {
-  from.on("data", (chunk: Buffer) => {
-    if (!to.write(chunk)) from.pause();
-  });
-  to.on("drain", () => from.resume());
-  from.on("end", () => to.end());
+/** One relay: both sockets, its idle clock (read by the sweep) and where it reports. */
+class Relay {
+  closed = 0;
+  seen = -1;
+  since = Date.now();
+  constructor(
+    readonly client: Socket,
+    readonly upstream: Socket,
+    readonly idleMs: number,
+    readonly done: (stats: RelayStats, arg: unknown) => void,
+    readonly arg: unknown,
+  ) {}
+  peer(of: Socket): Socket {
+    return of === this.client ? this.upstream : this.client;
+  }
 }
 
-interface Watched {
-  readonly client: Socket;
-  readonly upstream: Socket;
-  readonly idleMs: number;
-  seen: number;
-  since: number;
+/** Moves bytes to the other side with backpressure; `end` is passed on (half-close kept). */
+function onRelayData(this: Tagged, chunk: Buffer): void {
+  if (!this[kRelay]!.peer(this).write(chunk)) this.pause();
+}
+function onRelayDrain(this: Tagged): void {
+  this[kRelay]!.peer(this).resume();
+}
+function onRelayEnd(this: Tagged): void {
+  this[kRelay]!.peer(this).end();
+}
+function onRelayError(this: Tagged): void {
+  const r = this[kRelay]!;
+  r.client.destroy();
+  r.upstream.destroy();
+}
+function onRelayClose(this: Tagged): void {
+  const r = this[kRelay]!;
+  r.closed += 1;
+  if (r.closed === 1) {
+    // One side is gone: give the other no more than its pending writes.
+    if (r.client.destroyed && !r.upstream.destroyed) r.upstream.destroy();
+    if (r.upstream.destroyed && !r.client.destroyed) r.client.end();
+  }
+  if (r.closed === 2) {
+    unwatch(r);
+    r.done({ bytesUp: r.upstream.bytesWritten, bytesDown: r.upstream.bytesRead }, r.arg);
+  }
 }
 
 /**
@@ -97,7 +159,7 @@ interface Watched {
  * connections are what a proxy holds most of): a relay whose byte counts did
  * not move for its idle time is closed.
  */
-const watched = new Set<Watched>();
+const watched = new Set<Relay>();
 let sweeper: NodeJS.Timeout | undefined;
 
 function sweep(): void {
@@ -114,60 +176,59 @@ function sweep(): void {
   }
 }
 
-function watch(w: Watched): () => void {
+function watch(w: Relay): void {
   watched.add(w);
   if (sweeper === undefined) {
     sweeper = setInterval(sweep, Math.max(250, Math.min(5_000, Math.floor(w.idleMs / 4))));
     sweeper.unref();
   }
-  return () => {
-    watched.delete(w);
-    if (watched.size === 0 && sweeper !== undefined) {
-      clearInterval(sweeper);
-      sweeper = undefined;
-    }
-  };
+}
+
+function unwatch(w: Relay): void {
+  if (!watched.delete(w)) return;
+  if (watched.size === 0 && sweeper !== undefined) {
+    clearInterval(sweeper);
+    sweeper = undefined;
+  }
+}
+
+function upstreamGone(this: Tagged): void {
+  const r = this[kRelay]!;
+  r.done({ bytesUp: r.upstream.bytesWritten, bytesDown: r.upstream.bytesRead }, r.arg);
+}
+
+function relayed(s: Socket): void {
+  s.on("close", onRelayClose);
+  s.on("error", onRelayError);
+  s.on("data", onRelayData);
+  s.on("drain", onRelayDrain);
+  s.on("end", onRelayEnd);
 }
 
 /**
  * Relays `client <-> upstream` until both directions are done or either side
  * fails or stays idle for `idleMs`. `head` holds client bytes already read.
- * Resolves with the byte counts once both sockets are closed.
+ * Calls `done` with the byte counts once both sockets are closed.
  */
+export function startRelay<T>(client: Socket, upstream: Socket, head: readonly Buffer[], idleMs: number, done: (stats: RelayStats, arg: T) => void, arg: T): void {
+  const r = new Relay(client, upstream, idleMs, done as (stats: RelayStats, arg: unknown) => void, arg);
+  (upstream as Tagged)[kRelay] = r;
+  if (client.destroyed) {
+    // The client left while the upstream socket was opening.
+    upstream.once("close", upstreamGone);
+    upstream.destroy();
+    return;
+  }
+  (client as Tagged)[kRelay] = r;
+  if (idleMs > 0) watch(r);
+  relayed(client);
+  relayed(upstream);
+  for (const chunk of head) upstream.write(chunk);
+  client.resume();
+  upstream.resume();
+}
+
+/** `startRelay` as a promise. */
 export function relay(client: Socket, upstream: Socket, head: readonly Buffer[], idleMs: number): Promise<RelayStats> {
-  return new Promise((resolve) => {
-    let closed = 0;
-    if (client.destroyed) {
-      // The client left while the upstream socket was opening.
-      upstream.once("close", () => resolve({ bytesUp: upstream.bytesWritten, bytesDown: upstream.bytesRead }));
-      upstream.destroy();
-      return;
-    }
-    const unwatch = idleMs > 0 ? watch({ client, upstream, idleMs, seen: -1, since: Date.now() }) : undefined;
-    const onClose = (): void => {
-      closed += 1;
-      if (closed === 1) {
-        // One side is gone: give the other no more than its pending writes.
-        if (client.destroyed && !upstream.destroyed) upstream.destroy();
-        if (upstream.destroyed && !client.destroyed) client.end();
-      }
-      if (closed === 2) {
-        unwatch?.();
-        resolve({ bytesUp: upstream.bytesWritten, bytesDown: upstream.bytesRead });
-      }
-    };
-    const fail = (): void => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.once("close", onClose);
-    upstream.once("close", onClose);
-    client.on("error", fail);
-    upstream.on("error", fail);
-    for (const chunk of head) upstream.write(chunk);
-    forward(client, upstream);
-    forward(upstream, client);
-    client.resume();
-    upstream.resume();
-  });
+  return new Promise((resolve) => startRelay(client, upstream, head, idleMs, resolve, undefined));
 }

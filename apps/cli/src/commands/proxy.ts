@@ -47,7 +47,12 @@ export const command: Command = {
     if (workers > 1 && cluster.isPrimary) return runPrimary(workers, io);
     const proxy = await startProxy(line.policy, listen, proxyOptionsFrom(line.values, io));
     if (line.values.quiet !== true) logDecisions(proxy, io, line.values.verbose === true ? "all" : "denied");
-    if (cluster.isWorker) return serveUntilSignal(proxy);
+    if (cluster.isWorker) {
+      const code = await serveUntilSignal(proxy);
+      // The IPC channel to the primary would keep a worker alive after its proxy closed.
+      cluster.worker?.disconnect();
+      return code;
+    }
     for (const w of proxy.warnings) io.stderr.write(`netperm: warning: ${w}\n`);
     const where = hostPort(proxy.address.host, proxy.address.port);
     io.stdout.write(`${where}\n`);
@@ -73,6 +78,10 @@ export function parseWorkers(text: string | undefined): number {
  * have all exited. Each worker appends its own audit lines (see openAuditFile).
  */
 async function runPrimary(workers: number, io: Io): Promise<number> {
+  // Every worker accepts from the shared socket itself: with the default
+  // round-robin the primary accepts each connection and sends it over IPC,
+  // which cost more CPU per connection than one worker serving them all.
+  cluster.schedulingPolicy = cluster.SCHED_NONE;
   const forked = Array.from({ length: workers }, () => cluster.fork());
   const address = await new Promise<{ address: string | null; port: number }>((resolve, reject) => {
     let listening = 0;
