@@ -22,7 +22,7 @@ import { parsePolicy } from "@netperm/core";
 import { machine, median, saveResult } from "../record.js";
 // Imported from sources: the bench runs with the @netperm/source condition.
 import { createHost, transpileComponent } from "@netperm/wasi";
-import { buildGuests } from "../../packages/wasi/test/guests/build.js";
+import { buildGuests } from "@netperm/test-guests/build";
 
 const { values } = parseArgs({
   options: {
