@@ -8,7 +8,7 @@
 import type { HostPattern, Policy, PortRange, Rule } from "@netperm/core";
 import { blockText, portRanges, wirePorts, type Block } from "./blocks.js";
 import { namesOverlap } from "./names.js";
-import { blockEntries, byRule, cutDenyPorts, live, mappingMessage, nameEntry, socketRules, type Entry, type Warnings } from "./plan.js";
+import { blockEntries, byRule, cutDenyPorts, cutMappedSources, live, mappingMessage, nameEntry, socketRules, type Entry, type Warnings } from "./plan.js";
 import type { Target } from "./target.js";
 
 const NAME = "a CiliumNetworkPolicy";
@@ -124,6 +124,7 @@ export function ciliumObject(policy: Policy, target: Target, warnings: Warnings)
   const patterns = dnsPatterns(policy, warnings);
   const entries = collect(policy, warnings);
   const denyEntries = applyDenies(policy, entries, warnings);
+  cutMappedSources(policy.rules, entries, warnings);
   const kept = byRule(live(entries));
   const egress = kept.filter((e) => e.direction === "outbound").map(egressItem);
   if (patterns.length > 0) {

@@ -7,7 +7,7 @@
  */
 import type { Policy, PortRange, Rule } from "@netperm/core";
 import { blockContains, blocksOverlap, blockText, hostBlocks, portRanges, rangesCover, rangesOverlap, subtractRanges } from "./blocks.js";
-import { blockEntries, byRule, cutDenyPorts, live, mappingMessage, socketRules, type Entry, type Warnings } from "./plan.js";
+import { blockEntries, byRule, cutDenyPorts, cutMappedSources, live, mappingMessage, socketRules, type Entry, type Warnings } from "./plan.js";
 import type { Target } from "./target.js";
 
 const NAME = "a NetworkPolicy";
@@ -88,6 +88,7 @@ function peerRule(e: Entry, side: "to" | "from"): Record<string, unknown> {
 export function k8sObject(policy: Policy, target: Target, warnings: Warnings): Record<string, unknown> {
   const entries = collect(policy, warnings);
   applyDenies(policy, entries, warnings);
+  cutMappedSources(policy.rules, entries, warnings);
   const kept = byRule(live(entries));
   return {
     apiVersion: "networking.k8s.io/v1",

@@ -3,7 +3,7 @@
  * reference evaluators in test/evaluate.ts), netperm's compile(policy).decide
  * allows too, for random policies, resolution tables and operations.
  */
-import { compile, ResolutionTable, type FlagKind, type Operation } from "@netperm/core";
+import { compile, parsePolicy, ResolutionTable, type FlagKind, type Operation } from "@netperm/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -75,6 +75,24 @@ describe("an exported policy never allows what netperm denies", () => {
       );
       // The law must not hold vacuously: the exports did allow operations.
       expect(allowedByExport).toBeGreaterThan(50);
+    });
+  }
+});
+
+describe("a mapped rule whose mapped target is denied (found by the kernel test, seed 923858123)", () => {
+  // netperm: udp to *:5001 is decided by the mapping rule (it decides before the plain allow), and its mapped
+  // target *:5003 is denied. The exports leave the mapping out; the plain allow must not carry 5001 either.
+  const policy = parsePolicy(["--deny-outbound=udp://*:5003", "--allow-outbound=udp://*", "--allow-outbound=udp://*:5001->5003", "--allow-outbound=tcp://*"]);
+  const op: Operation = { op: "send", protocol: "udp", host: "10.88.0.1", port: 5001 };
+  for (const format of ["k8s", "cilium", "nftables"] as const satisfies readonly ExportFormat[]) {
+    it(`${format}: udp to port 5001 is denied by netperm and not allowed by the export; port 5002 stays allowed`, () => {
+      const table = new ResolutionTable();
+      expect(compile(policy).decide(op, table).allowed).toBe(false);
+      const { text } = exportPolicy(policy, { format });
+      const doc = format === "nftables" ? undefined : parse(text);
+      const allows = (o: Operation) => (format === "k8s" ? k8sAllows(doc, o) : format === "cilium" ? ciliumAllows(doc, o, table) : nftAllows(text, o));
+      expect(allows(op)).toBe(false);
+      expect(allows({ ...op, port: 5002 })).toBe(true);
     });
   }
 });

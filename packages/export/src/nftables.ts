@@ -8,7 +8,7 @@
  */
 import type { Policy } from "@netperm/core";
 import { blockText, hostBlocks, minimalBlocks, portRanges, type Block } from "./blocks.js";
-import { blockEntries, cutDenyPorts, live, mappingMessage, socketRules, type Entry, type Warnings } from "./plan.js";
+import { blockEntries, cutDenyPorts, cutMappedSources, live, mappingMessage, socketRules, type Entry, type Warnings } from "./plan.js";
 import type { Target } from "./target.js";
 
 const NAME = "nftables";
@@ -48,6 +48,7 @@ function collect(policy: Policy, warnings: Warnings): { allows: Entry[]; denies:
     if (deny.host.kind === "name" || deny.host.kind === "wildcard") cutDenyPorts(deny, allows, warnings, `${NAME} cannot deny a name, whose addresses are not known ahead`);
     if (deny.host.kind === "interface") cutDenyPorts(deny, allows, warnings, `${NAME} cannot deny an interface, whose addresses are not known ahead`);
   }
+  cutMappedSources(policy.rules, allows, warnings);
   return { allows: live(allows), denies };
 }
 

@@ -97,6 +97,24 @@ export function cutDenyPorts(deny: Rule, entries: Entry[], warnings: Warnings, w
   }
 }
 
+/**
+ * A mapped allow rule the target leaves out still decides netperm's answer
+ * for its own targets (docs/design.md, Decision order: an allow rule whose
+ * mapping applies decides before one without, and the mapped target is
+ * checked against the deny rules). Where a deny rule of its direction and
+ * protocol could refuse the mapped target, netperm may deny a target that
+ * another allow rule passes on the wire: the entries it could overlap lose
+ * the mapped rule's ports.
+ */
+export function cutMappedSources(rules: readonly Rule[], entries: Entry[], warnings: Warnings): void {
+  const sockets = socketRules(rules);
+  for (const m of sockets) {
+    if (m.effect !== "allow" || m.map === undefined) continue;
+    if (!sockets.some((d) => d.effect === "deny" && d.direction === m.direction && d.protocol === m.protocol)) continue;
+    cutDenyPorts(m, entries, warnings, `netperm decides these ports by the mapped rule ${m.source.flag}, whose mapped target a deny rule may refuse`);
+  }
+}
+
 /** Entries that still grant at least one port. */
 export function live(entries: readonly Entry[]): Entry[] {
   return entries.filter((e) => e.ports.length > 0);
