@@ -13,7 +13,7 @@ import { validPolicy } from "../test/valid-policy.js";
 
 const NAMES = ["a.test", "b.a.test", "x.b.a.test", "c.test", "localhost"];
 const HOSTS = ["*", "localhost", "a.test", "*.a.test", "*.test", "c.test", "10.0.0.0/8", "10.1.0.0/16", "10.1.2.3", "127.0.0.1", "[::1]", "[2001:db8::]/32", "[2001:db8::5]", "192.168.1.10", "eth0"];
-const PORTS = ["", ":*", ":80", ":443", ":80,443", ":1000-2000", ":0", ":22", ":5432"];
+const PORTS = ["", ":*", ":80", ":443", ":80,443", ":1000-2000", ":0", ":22", ":5432", ":5433", ":8888"]; // the last two: the mapped targets of MAPPED
 const FAMILIES = ["", "", "#ipv4-only", "#ipv6-only"];
 const ADDRESSES = ["10.1.2.3", "10.2.0.1", "127.0.0.1", "::1", "2001:db8::5", "2001:db8:1::9", "192.168.1.10", "8.8.8.8", "0.0.0.0", "::"];
 const OP_PORTS = [0, 22, 80, 443, 1500, 5432, 5433, 8888, 65535];
