@@ -14,18 +14,14 @@
  * median of each figure; ratios are to direct in the same run. The load
  * average is recorded at the start of each repetition: the machine is shared.
  */
-import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { startMicrosocks, startNetperm, startNodeAnchor, type Running } from "./contenders.ts";
 import { buildNative, holdTunnels, runClient, startTarget, type TargetPorts } from "./native.ts";
 import { cpuSeconds, processTree, rssKiB } from "./proc.ts";
+import { gitCommit, median, saveResult } from "../record.ts";
 import { table, type Row } from "./report.ts";
 
-const here = dirname(fileURLToPath(import.meta.url));
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 interface Rate {
@@ -98,20 +94,6 @@ interface Options {
   gapMs: number;
 }
 
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
-function git(): string {
-  try {
-    return execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: here, encoding: "utf8" }).trim();
-  } catch {
-    return "unknown";
-  }
-}
-
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -137,7 +119,7 @@ async function main(): Promise<void> {
   const contenders: (Running | undefined)[] = [];
   const started = Date.now();
   // The commit the contenders run (read now: the worktree may move on during a long run).
-  const commit = git();
+  const commit = gitCommit();
   try {
     if (wanted("direct")) contenders.push(undefined);
     if (wanted("socks5")) contenders.push(await startNetperm("netperm SOCKS5", "socks5", ports.deny, [], prof));
@@ -167,13 +149,7 @@ async function main(): Promise<void> {
     const header = `${machine.node}, ${machine.cpus} x ${machine.cpuModel}; median of ${o.reps}; load average (1/5/15 min) per repetition: ${loads.map((l) => l.join("/")).join(", ")}; ${((Date.now() - started) / 1000).toFixed(0)} s`;
     process.stdout.write(`## netperm proxy benchmark (${commit})\n\n${header}\n\n${table(rows)}\n`);
     if (values["no-save"] || values.only !== undefined || values.profile !== undefined) return;
-    const dir = join(here, "..", "results");
-    mkdirSync(dir, { recursive: true });
-    const json = `${JSON.stringify({ benchmark: "proxy", date: new Date(started).toISOString(), git: commit, machine, quick: values.quick, options: o, rows }, null, 2)}\n`;
-    const stamp = new Date(started).toISOString().slice(0, 19).replaceAll(":", "");
-    const file = join(dir, `proxy-${stamp}${values.quick ? "-quick" : ""}.json`);
-    writeFileSync(file, json);
-    if (!values.quick) writeFileSync(join(dir, "proxy-latest.json"), json);
+    const file = saveResult("proxy", new Date(started), values.quick === true, { git: commit, machine, options: o, rows });
     process.stderr.write(`bench proxy: wrote ${file}\n`);
   } finally {
     for (const c of contenders) await c?.stop();
