@@ -9,7 +9,6 @@
  * a mapped name (`db->10.0.0.5`) is answered locally. Answers are filtered
  * by the rule's family and recorded in the instance's resolution table, so
  * name rules later match exactly the addresses this name resolved to.
- * `resolveBlocking` is the same lookup for the host's own use (wasi:http).
  */
 import { monotonicClock } from "@bytecodealliance/preview2-shim/clocks";
 import type { Decision } from "@netperm/core";
@@ -89,26 +88,5 @@ export function createLookup(context: Context) {
     return failClosed(() => start(name));
   }
 
-  /** Every answer for `name` (IP text), decided and recorded as a guest lookup is; blocks. Throws the error code. */
-  function resolveBlocking(name: string): string[] {
-    return failClosed(() => {
-      const stream = start(name);
-      const answers: string[] = [];
-      for (let i = 0; i < 10_000; i++) {
-        let next: WitIpAddress | undefined;
-        try {
-          next = stream.resolveNextAddress();
-        } catch (error) {
-          if (error !== "would-block") throw error;
-          (stream.subscribe() as { block(): void }).block();
-          continue;
-        }
-        if (next === undefined) return answers;
-        answers.push(ipText(next));
-      }
-      throw "permanent-resolver-failure";
-    });
-  }
-
-  return { ipNameLookup: { ResolveAddressStream, resolveAddresses }, resolveBlocking };
+  return { ipNameLookup: { ResolveAddressStream, resolveAddresses } };
 }

@@ -17,7 +17,7 @@ function build(guard: Guard) {
   const context = createContext(guard);
   const { tcp, tcpCreateSocket } = createTcp(context);
   const { udp, udpCreateSocket } = createUdp(context);
-  const { ipNameLookup, resolveBlocking } = createLookup(context);
+  const { ipNameLookup } = createLookup(context);
   return {
     instanceNetwork: { instanceNetwork: (): GuardedNetwork => context.network },
     network: { ...context.base.network, Network: context.network.constructor as typeof GuardedNetwork },
@@ -28,8 +28,6 @@ function build(guard: Guard) {
     udpCreateSocket,
     /** The guard deciding for this instance (its resolution table, its compiled policy). */
     guard,
-    /** A lookup as the guest's would be (decided, mapped, filtered, recorded), blocking: for the host's wasi:http. */
-    resolveBlocking,
   };
 }
 

@@ -66,8 +66,6 @@ export function createTcp(context: Context) {
       this.#guestLocal = guestLocal;
     }
 
-    /** Every fallible call of a socket whose protocol has no grant at all is access-denied. */
-
     #decideBind(local: WitSocketAddress): Decision {
       const { host, port } = fromWit(local);
       return guard.decide({ op: "bind", protocol: "tcp", host, port });
