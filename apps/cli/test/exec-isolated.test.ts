@@ -188,7 +188,11 @@ itWhere([script], "with --no-isolate too, a Ctrl-C on a terminal reaches the pro
  * ready; resolves with the exit code and whether the program counted exactly one SIGINT.
  */
 async function ctrlCOnTerminal(args: readonly string[], env: Record<string, string>): Promise<{ code: number | null; once: boolean }> {
-  const line = cliArgv(args).map((a) => `'${a.replaceAll("'", `'\\''`)}'`).join(" ");
+  // `exec`: script runs the line with $SHELL -c; without it a shell that does
+  // not exec its last command (dash, the Debian /bin/sh used where SHELL is
+  // unset) waits in the foreground group, dies of the Ctrl-C itself and
+  // script reports its 130 instead of netperm's exit code.
+  const line = `exec ${cliArgv(args).map((a) => `'${a.replaceAll("'", `'\\''`)}'`).join(" ")}`;
   const tty = spawn("script", ["-qec", line, "/dev/null"], { cwd: cliDir, env: { ...env, NO_COLOR: "1" }, stdio: ["pipe", "pipe", "pipe"] });
   let out = "";
   tty.stdout.on("data", (c: Buffer) => (out += c.toString()));
