@@ -17,7 +17,12 @@ import type { Guard } from "./guard.js";
 /** Why a name gave no answer: a deny rule, or the lookup's own error code. */
 export type NameFailure = { readonly denied: true; readonly decision: Decision } | { readonly denied: false; readonly code: string };
 
-export type NameAnswers = { readonly ok: true; readonly addresses: readonly string[] } | ({ readonly ok: false } & NameFailure);
+/**
+ * `exact`: the answers are what the shim's worker, resolving the name
+ * itself, gets too: they came from the system lookup and none was dropped
+ * (by the rule's family, or past MAX_ANSWERS). Not so for a mapped name.
+ */
+export type NameAnswers = { readonly ok: true; readonly addresses: readonly string[]; readonly exact: boolean } | ({ readonly ok: false } & NameFailure);
 
 /** Most answers taken from one lookup (getaddrinfo gives a handful). */
 const MAX_ANSWERS = 64;
@@ -50,24 +55,30 @@ export function createNameResolver(guard: Guard): (name: string, byName: Decisio
     try {
       let raw: readonly string[];
       let family = byName.family;
+      let exact = false;
       if (byName.mapped?.host !== undefined) {
         raw = [byName.mapped.host];
       } else {
         const resolve = guard.compiled.decide({ op: "resolve", host: name }, guard.table);
         if (!resolve.allowed && resolve.reason === "denied-by-rule") return { ok: false, denied: true, decision: resolve };
         if (resolve.allowed) family ??= resolve.family;
-        raw = resolve.allowed && resolve.mapped?.addresses?.length ? resolve.mapped.addresses : lookup(name);
+        const mapped = resolve.allowed && resolve.mapped?.addresses?.length ? resolve.mapped.addresses : undefined;
+        raw = mapped ?? lookup(name);
+        exact = mapped === undefined && raw.length < MAX_ANSWERS;
       }
       const addresses: string[] = [];
       for (const text of raw) {
         const ip = ipFromText(text);
-        if (ip === undefined || (family !== undefined && ip.tag !== family)) continue;
+        if (ip === undefined || (family !== undefined && ip.tag !== family)) {
+          exact = false;
+          continue;
+        }
         const canonical = ipText(ip);
         if (!addresses.includes(canonical)) addresses.push(canonical);
       }
       if (addresses.length === 0) return { ok: false, denied: false, code: "name-unresolvable" };
       guard.table.record(name, addresses);
-      return { ok: true, addresses };
+      return { ok: true, addresses, exact };
     } catch (error) {
       return { ok: false, denied: false, code: typeof error === "string" ? error : "permanent-resolver-failure" };
     }

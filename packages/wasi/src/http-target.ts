@@ -4,16 +4,18 @@
  * (the guest's own lookup path: resolve rules, mappings, `#ipv4-only` /
  * `#ipv6-only`, the resolution table) and every answer used is decided as
  * an address, so deny, CIDR and family rules apply to what the name really
- * resolved to. The request is then sent to a checked address, never to the
- * name, so a second lookup cannot answer something else.
+ * resolved to.
  *
  * What the shim (preview2-shim 0.26) can carry decides the rest: its
  * authority holds a name or an IPv4 address, never an IPv6 one, and its
  * worker sets `Host` (and, for https, the TLS server name) from the
- * authority. So plain http is sent to the first allowed IPv4 answer, and
- * the server sees `Host: <address>:<port>`; an https request keeps the name
- * (the certificate is checked against it) and is sent only when every
- * answer is allowed.
+ * authority and looks a name up again itself. So a request keeps its name
+ * only when every answer is allowed and the worker's lookup gives the same
+ * answers; a mapped name, or one with a denied answer, is sent to a checked
+ * IPv4 address (the server then sees `Host: <address>:<port>`), and https
+ * with a denied answer is refused. Between netperm's lookup and the
+ * worker's, a name whose answers change (DNS rebinding) can still reach an
+ * address netperm did not check; the proxy (`netperm exec`) pins instead.
  */
 import { hostPort, realEndpoint, type Decision } from "@netperm/core";
 import { ipFromText, ipText } from "./addresses.js";
@@ -45,7 +47,15 @@ function dnsError(code: string): HttpErrorCode {
   return { tag: "DNS-error", val: { rcode: code, infoCode: undefined } };
 }
 
-/** A named authority: decided by name (no lookup when denied), resolved, and each answer used decided as an address. */
+/**
+ * A named authority: decided by name (no lookup when denied), resolved, and
+ * every answer decided as an address (the shim's worker may pick any of
+ * them). Where they are all allowed, unmapped, and exactly what the worker's
+ * own lookup gives, the request keeps the name, so it leaves as it would
+ * without netperm (`Host` and the TLS server name are the name). Otherwise
+ * it is sent to the first allowed IPv4 answer; https, whose certificate is
+ * for the name, is refused when an answer is denied.
+ */
 function namedTarget(guard: Guard, resolve: ResolveName, name: string, port: number, scheme: string): HttpTarget {
   const byName = guard.decide({ op: "connect", protocol: "tcp", host: name, port }, "http");
   if (!byName.allowed) return refused();
@@ -54,28 +64,27 @@ function namedTarget(guard: Guard, resolve: ResolveName, name: string, port: num
     if (answers.denied) guard.decide({ op: "resolve", host: name }, "http"); // audited: the deny rule that refused the lookup
     return refused(answers.denied ? DENIED : dnsError(answers.code));
   }
-  const pinned: string[] = [];
+  let pinned: string | undefined;
   let renamed = false;
   let allowedAny = false;
+  let deniedAny = false;
   for (const answer of answers.addresses) {
     const decision = guard.decide({ op: "connect", protocol: "tcp", host: answer, port, via: name }, "http");
     if (!decision.allowed) {
-      if (scheme === "https") return refused(); // the shim's worker may pick any answer: all must pass
+      deniedAny = true;
+      if (scheme === "https") return refused();
       continue;
     }
     allowedAny = true;
-    const real = endpoint(decision, answer, port);
-    if (real !== undefined) pinned.push(real);
+    pinned ??= endpoint(decision, answer, port);
     if (decision.mapped?.host !== undefined || decision.mapped?.port !== undefined) renamed = true;
-    if (scheme !== "https" && real !== undefined) break;
   }
-  if (scheme === "https" && !renamed) return { ok: true, authority: hostPort(name, port) };
-  const first = pinned[0];
-  if (first === undefined) {
+  if (!deniedAny && !renamed && answers.exact) return { ok: true, authority: hostPort(name, port) };
+  if (pinned === undefined) {
     if (!allowedAny) return refused();
     return refused({ tag: "internal-error", val: `netperm: no allowed IPv4 address for ${name} (the jco host sends HTTP over IPv4 only)` });
   }
-  return { ok: true, authority: first };
+  return { ok: true, authority: pinned };
 }
 
 /** Decides `host:port` for a request; the authority to send it to, or the error code. Never throws. */

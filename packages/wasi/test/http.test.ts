@@ -103,16 +103,23 @@ describe("wasi:http outgoing-handler", () => {
     expect(future.get()).toEqual({ tag: "err", val: undefined });
   });
 
-  it("a named http authority leaves with the checked address; the name never reaches the shim", async () => {
+  it("a named http authority whose answers are all allowed keeps the name (Host stays the name, as without netperm)", async () => {
     const server = await peers.httpServer();
     const { audit, outcome, sentTo } = send([`--allow-outbound=tcp://localhost:${server.port}`], `localhost:${server.port}`);
     expect(outcome).toEqual({ status: 200 });
-    expect(sentTo).toBe(`127.0.0.1:${server.port}`);
+    expect(sentTo).toBe(`localhost:${server.port}`);
     expect(audit.map((e) => [e.op, e.host, e.allowed])).toEqual([
       ["connect", "localhost", true],
       ["connect", "127.0.0.1", true],
     ]);
     expect((await server.stats()).connections).toBe(1);
+  });
+
+  it("a name netperm answers by a resolve mapping never reaches the shim, https too (its worker would look the name up again)", () => {
+    for (const scheme of ["HTTP", "HTTPS"] as const) {
+      const { sentTo } = send(["--allow-outbound=tcp://*:*", "--allow-resolve=api.internal->127.0.0.1"], "api.internal:9", scheme);
+      expect(sentTo).toBe("127.0.0.1:9");
+    }
   });
 
   it("https needs every answer allowed (the shim's worker picks the address): one denied answer refuses it, nothing is sent", async () => {
