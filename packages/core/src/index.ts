@@ -33,6 +33,8 @@ export type { Authority } from "./enforce/authority.js";
 export { realEndpoint, guestEndpoint } from "./enforce/endpoint.js";
 export type { Endpoint as EnforcedEndpoint } from "./enforce/endpoint.js";
 export { failClosed, decideOrDeny } from "./enforce/fail-closed.js";
+export { answerSource, usableAnswers } from "./enforce/name-answers.js";
+export type { AnswerSource } from "./enforce/name-answers.js";
 // The audit record every enforcement point writes.
 export { auditRecord, auditLine } from "./audit/audit-record.js";
 export type { AuditConnection, AuditContext, AuditRecord, EnforcementPoint, FrontEnd } from "./audit/audit-record.js";

@@ -6,7 +6,7 @@
  * the name, resolves it itself, and connects only to answers that also pass
  * every deny rule and the family restriction).
  */
-import { bareHost, decisionValue, failClosed, parseIp, realEndpoint, type CompiledPolicy, type Decision, type Protocol, type ResolutionTable } from "@netperm/core";
+import { answerSource, bareHost, decisionValue, failClosed, parseIp, realEndpoint, usableAnswers, type CompiledPolicy, type Decision, type Protocol, type ResolutionTable } from "@netperm/core";
 
 /** Looks a name up; returns IP texts (any spelling). Throwing means "did not resolve". */
 export type Resolver = (name: string) => Promise<readonly string[]>;
@@ -91,36 +91,20 @@ export function createGate(compiled: CompiledPolicy, table: ResolutionTable, res
     return { allowed: true, decision: first, endpoints };
   };
 
-  /** The name's answers: a mapping's addresses without DNS, else the resolver's. */
-  const answersFor = async (
-    name: string,
-    byName: Decision,
-  ): Promise<{ list: string[]; denied?: Decision } | undefined> => {
+  /** The name's answers, from where core's `answerSource` says: a mapping without DNS, else the resolver. */
+  const answersFor = async (name: string, byName: Decision): Promise<{ list: string[]; denied?: Decision } | undefined> => {
+    const source = answerSource(compiled, table, name, byName);
+    if (source.kind === "denied") return { list: [], denied: source.decision };
     let raw: readonly string[];
-    if (byName.mapped?.host !== undefined) {
-      raw = [byName.mapped.host];
-    } else {
-      const r = compiled.decide({ op: "resolve", host: name }, table);
-      // A --deny-resolve rule for the name is honoured; the absence of a resolve
-      // grant is not a refusal here: the outbound grant by name is what the client asked for.
-      if (!r.allowed && r.reason === "denied-by-rule") return { list: [], denied: r };
-      if (r.allowed && r.mapped?.addresses !== undefined && r.mapped.addresses.length > 0) raw = r.mapped.addresses;
-      else {
-        try {
-          raw = await resolve(name);
-        } catch {
-          return undefined;
-        }
+    if (source.kind === "mapped") raw = source.addresses;
+    else {
+      try {
+        raw = await resolve(name);
+      } catch {
+        return undefined;
       }
     }
-    const list: string[] = [];
-    for (const a of raw) {
-      const ip = parseIp(a);
-      if (ip === undefined) continue;
-      if (byName.family !== undefined && ip.family !== byName.family) continue;
-      if (!list.includes(ip.text)) list.push(ip.text);
-    }
-    return { list };
+    return { list: usableAnswers(raw, source.family).addresses };
   };
 
   const refusal = (request: GateRequest, err: unknown): GateResult => ({ allowed: false, kind: "denied", decision: failClosed(request, err) });

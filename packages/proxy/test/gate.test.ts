@@ -29,6 +29,15 @@ describe("the gate", () => {
     expect(await gate.check({ op: "connect", protocol: "tcp", host: "127.0.0.1", port: 81 })).toMatchObject({ allowed: false, kind: "denied" });
   });
 
+  it("filters a looked-up name's answers by the family of the resolve rule that matches it, as the WASI host does", async () => {
+    const both = async (): Promise<readonly string[]> => ["::1", "127.0.0.1", "127.0.0.2"];
+    const flags = ["--allow-outbound=tcp://*:80", "--allow-resolve=*.test#ipv4-only"];
+    const r = await createGate(compile(parsePolicy(flags)), new ResolutionTable(), both).check({ op: "connect", protocol: "tcp", host: "dual.test", port: 80 });
+    expect(r).toMatchObject({ allowed: true, endpoints: [{ host: "127.0.0.1", port: 80 }, { host: "127.0.0.2", port: 80 }] });
+    const unfiltered = await createGate(compile(parsePolicy(flags.slice(0, 1))), new ResolutionTable(), both).check({ op: "connect", protocol: "tcp", host: "dual.test", port: 80 });
+    expect(unfiltered).toMatchObject({ allowed: true, endpoints: [{ host: "::1" }, { host: "127.0.0.1" }, { host: "127.0.0.2" }] });
+  });
+
   it("denies with invalid-input when deciding throws", async () => {
     const throwing = { decide: () => { throw new Error("boom"); } } as unknown as CompiledPolicy;
     const r = await createGate(throwing, new ResolutionTable(), noDns).check({ op: "connect", protocol: "tcp", host: "127.0.0.1", port: 80 });

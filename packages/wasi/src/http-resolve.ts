@@ -1,16 +1,14 @@
 /**
  * The answers for a named `wasi:http` authority, looked up by netperm as the
- * proxy looks up a granted name: the outbound grant by name implies the
- * lookup (no resolve grant is asked for), a `--deny-resolve` rule for the
- * name is honoured, a resolve mapping (`--allow-resolve=api->127.0.0.1`) or
- * a connect mapping answers without DNS, anything else is the shim's own
- * lookup (the same one the guest's `ip-name-lookup` gets), and the answers
- * are filtered by the family of the rule that allowed the name and recorded
- * in the instance's resolution table. This lookup is not a guest operation:
+ * proxy looks up a granted name (core's `answerSource` and `usableAnswers`:
+ * the outbound grant implies the lookup, a `--deny-resolve` rule refuses it,
+ * a mapping answers without DNS, answers filtered by the rule's family);
+ * the lookup itself is the shim's own (the one the guest's `ip-name-lookup`
+ * gets), and the answers are recorded in the instance's resolution table. This lookup is not a guest operation:
  * it is not audited by itself; each answer used is (http-target.ts).
  */
-import type { Decision } from "@netperm/core";
-import { ipFromText, ipText, type WitIpAddress } from "./addresses.js";
+import { answerSource, usableAnswers, type Decision } from "@netperm/core";
+import { ipText, type WitIpAddress } from "./addresses.js";
 import { createContext, type ShimObject } from "./context.js";
 import type { Guard } from "./guard.js";
 
@@ -53,32 +51,13 @@ export function createNameResolver(guard: Guard): (name: string, byName: Decisio
 
   return (name, byName) => {
     try {
-      let raw: readonly string[];
-      let family = byName.family;
-      let exact = false;
-      if (byName.mapped?.host !== undefined) {
-        raw = [byName.mapped.host];
-      } else {
-        const resolve = guard.compiled.decide({ op: "resolve", host: name }, guard.table);
-        if (!resolve.allowed && resolve.reason === "denied-by-rule") return { ok: false, denied: true, decision: resolve };
-        if (resolve.allowed) family ??= resolve.family;
-        const mapped = resolve.allowed && resolve.mapped?.addresses?.length ? resolve.mapped.addresses : undefined;
-        raw = mapped ?? lookup(name);
-        exact = mapped === undefined && raw.length < MAX_ANSWERS;
-      }
-      const addresses: string[] = [];
-      for (const text of raw) {
-        const ip = ipFromText(text);
-        if (ip === undefined || (family !== undefined && ip.tag !== family)) {
-          exact = false;
-          continue;
-        }
-        const canonical = ipText(ip);
-        if (!addresses.includes(canonical)) addresses.push(canonical);
-      }
+      const source = answerSource(guard.compiled, guard.table, name, byName);
+      if (source.kind === "denied") return { ok: false, denied: true, decision: source.decision };
+      const raw = source.kind === "mapped" ? source.addresses : lookup(name);
+      const { addresses, dropped } = usableAnswers(raw, source.family);
       if (addresses.length === 0) return { ok: false, denied: false, code: "name-unresolvable" };
       guard.table.record(name, addresses);
-      return { ok: true, addresses, exact };
+      return { ok: true, addresses, exact: source.kind === "lookup" && !dropped && raw.length < MAX_ANSWERS };
     } catch (error) {
       return { ok: false, denied: false, code: typeof error === "string" ? error : "permanent-resolver-failure" };
     }
