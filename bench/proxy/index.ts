@@ -12,13 +12,15 @@
  * sequential run) and RSS per idle connection (2000 tunnels held). The
  * repetitions are interleaved across contenders and the table shows the
  * median of each figure; ratios are to direct in the same run. The load
- * average is recorded at the start of each repetition: the machine is shared.
+ * average is recorded at the start of each repetition, and the share of CPU
+ * time the hypervisor stole during each sequential run (`steal_pct`): the
+ * machine is shared, and a run with much stolen time is a disturbed one.
  */
 import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { startMicrosocks, startNetperm, startNodeAnchor, type Running } from "./contenders.ts";
 import { buildNative, holdTunnels, runClient, startTarget, type TargetPorts } from "./native.ts";
-import { cpuSeconds, processTree, rssKiB } from "./proc.ts";
+import { cpuSeconds, machineTicks, processTree, rssKiB, stealPercent } from "./proc.ts";
 import { gitCommit, median, saveResult } from "../record.ts";
 import { table, type Row } from "./report.ts";
 
@@ -56,8 +58,10 @@ async function measure(bin: string, c: Running | undefined, ports: TargetPorts, 
   await sleep(o.gapMs);
   const pids = tree();
   const c0 = cpuSeconds(pids);
+  const m0 = machineTicks();
   const seq = await runClient<Rate>(bin, ["rate", proto, pport, ports.close, 1, o.conns, o.secs, 0], o.secs + 30);
   const cpu = cpuSeconds(pids) - c0;
+  s.steal_pct = stealPercent(m0, machineTicks());
   if (seq.failed > 0) throw new Error(`${c?.name ?? "direct"}: ${seq.failed} sequential connections failed`);
   Object.assign(s, { seq_per_s: seq.perSecond, p50_us: seq.p50us, p99_us: seq.p99us });
   if (c !== undefined) s.cpu_us_per_conn = (cpu / seq.ok) * 1e6;

@@ -58,3 +58,16 @@ export function rssKiB(pids: readonly number[]): number {
   }
   return kib;
 }
+
+/** The machine's CPU ticks so far, all and stolen by the hypervisor (/proc/stat's first line). */
+export function machineTicks(): { readonly all: number; readonly steal: number } {
+  const fields = readFileSync("/proc/stat", "utf8").split("\n", 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal (guest time is already in user)
+  return { all: fields.slice(0, 8).reduce((a, b) => a + b, 0), steal: fields[7] ?? 0 };
+}
+
+/** The share of CPU time stolen from this machine between two readings, in percent. */
+export function stealPercent(before: { all: number; steal: number }, after: { all: number; steal: number }): number {
+  const all = after.all - before.all;
+  return all > 0 ? (100 * (after.steal - before.steal)) / all : 0;
+}
