@@ -194,7 +194,7 @@ export async function createProxy(options: ProxyOptions): Promise<Proxy> {
     }
     accepted += 1;
     sockets.add(socket);
-    socket.once("close", forget);
+    socket.on("close", forget); // `close` is emitted once: no once-wrapper per connection
     serve(socket);
   };
   const server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => accept(socket));

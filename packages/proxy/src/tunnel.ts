@@ -163,6 +163,13 @@ const watched = new Set<Relay>();
 let sweeper: NodeJS.Timeout | undefined;
 
 function sweep(): void {
+  if (watched.size === 0) {
+    // Stopped here, not when the last relay closes: a proxy that serves one
+    // connection at a time would otherwise start and stop the timer for each.
+    clearInterval(sweeper);
+    sweeper = undefined;
+    return;
+  }
   const now = Date.now();
   for (const w of watched) {
     const seen = w.client.bytesRead + w.upstream.bytesRead;
@@ -185,11 +192,7 @@ function watch(w: Relay): void {
 }
 
 function unwatch(w: Relay): void {
-  if (!watched.delete(w)) return;
-  if (watched.size === 0 && sweeper !== undefined) {
-    clearInterval(sweeper);
-    sweeper = undefined;
-  }
+  watched.delete(w);
 }
 
 function upstreamGone(this: Tagged): void {
