@@ -61,11 +61,13 @@ function onDialConnect(this: Tagged): void {
   this[kDial] = undefined;
   d.connecting.delete(this);
   this.off("error", onDialError);
+  this.off("connect", onDialConnect);
   d.done({ socket: this, endpoint: d.endpoints[d.next - 1]! }, d.arg);
 }
 
 function onDialError(this: Tagged, err: NodeJS.ErrnoException): void {
-  const d = this[kDial]!;
+  const d = this[kDial];
+  if (d === undefined) return; // a second error of a socket already given up
   this[kDial] = undefined;
   d.connecting.delete(this);
   this.off("connect", onDialConnect);
@@ -85,8 +87,10 @@ function dialNext(d: Dial): void {
   socket[kDial] = d;
   socket.on("close", countClose);
   d.connecting.add(socket);
-  socket.once("error", onDialError);
-  socket.once("connect", onDialConnect);
+  // Plain listeners, each removed by hand (no once-wrapper per attempt); the
+  // error listener stays on a failed socket, so a late second error is handled.
+  socket.on("error", onDialError);
+  socket.on("connect", onDialConnect);
 }
 
 /**
