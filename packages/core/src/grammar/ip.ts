@@ -62,8 +62,11 @@ function canonicalQuad(text: string): number | undefined {
 
 /** Parses an IPv4 in any WHATWG spelling to its 32-bit value, or undefined. */
 export function parseIpv4Number(text: string): number | undefined {
-  const quad = canonicalQuad(text);
-  if (quad !== undefined) return quad;
+  return canonicalQuad(text) ?? ipv4ByUrlParser(text);
+}
+
+/** Every IPv4 spelling but the canonical quad, through the WHATWG URL host parser. */
+function ipv4ByUrlParser(text: string): number | undefined {
   if (text.length === 0 || text.length > 64 || !endsInNumber(text)) return undefined;
   const parts = text.split(".");
   if (parts[parts.length - 1] === "") parts.pop();
@@ -135,7 +138,7 @@ export function parseIp(input: string): IpAddress | undefined {
   if (canonicalQuad(text) !== undefined) return { family: "ipv4", text };
   if (text.includes(":")) return parseIpv6(text);
   if (/[^0-9a-fA-FxX.]/.test(text)) return undefined;
-  const n = parseIpv4Number(text);
+  const n = ipv4ByUrlParser(text); // the canonical quad was tried above
   return n === undefined ? undefined : { family: "ipv4", text: intToIpv4(n) };
 }
 
