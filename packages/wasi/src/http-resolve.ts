@@ -4,8 +4,9 @@
  * the outbound grant implies the lookup, a `--deny-resolve` rule refuses it,
  * a mapping answers without DNS, answers filtered by the rule's family);
  * the lookup itself is the shim's own (the one the guest's `ip-name-lookup`
- * gets), and the answers are recorded in the instance's resolution table. This lookup is not a guest operation:
- * it is not audited by itself; each answer used is (http-target.ts).
+ * gets), and the answers are recorded in the instance's resolution table.
+ * This lookup is not a guest operation: it is not audited by itself; each
+ * answer used is (http-target.ts).
  */
 import { answerSource, usableAnswers, type Decision } from "@netperm/core";
 import { ipText, type WitIpAddress } from "./addresses.js";

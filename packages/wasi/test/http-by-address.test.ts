@@ -3,8 +3,8 @@
  * answer used is decided as an address, so deny, CIDR and family rules see
  * what the name really resolved to; a request leaves with its name only when
  * the shim's own lookup gives exactly the checked answers, and otherwise goes
- * to an address that was checked. A real componentize-js guest calling fetch() under the real
- * guarded host; the loopback server (in a worker) counts connections, so a
+ * to an address that was checked. A real componentize-js guest calling
+ * fetch() under the real guarded host; the loopback server (in a worker) counts connections, so a
  * refusal is seen to send nothing. `localhost` is resolved by the system
  * (127.0.0.1), `api.internal` by a resolve mapping; only loopback is used.
  */
