@@ -7,8 +7,10 @@
  * in the order of wasmtime's `p2/host/tcp.rs` and `sockets/tcp.rs`; only
  * then the policy, where wasmtime's `socket_addr_check` sits: start-bind,
  * start-listen and accept as inbound tcp, start-connect as outbound tcp. A
- * denial throws `access-denied` before the shim (and so the OS) sees
- * anything. Mappings are applied on the way in; `local-address` /
+ * denied bind, listen or accept throws `access-denied` before the shim (and
+ * so the OS) sees anything; a denied connect is wasmtime's too: start-connect
+ * succeeds without calling the shim, and finish-connect answers
+ * `access-denied` (refused-connect.ts). Mappings are applied on the way in; `local-address` /
  * `remote-address` report the guest's own view.
  */
 import type { Decision } from "@netperm/core";
@@ -16,6 +18,7 @@ import { fromWit, type WitSocketAddress } from "./addresses.js";
 import { guestView, realTarget, sameAddress } from "./endpoints.js";
 import { checkNetwork, symbolDispose, type Context, type ShimObject } from "./context.js";
 import { failClosed } from "./fail-closed.js";
+import { refusedOption, type Refusal } from "./refused-connect.js";
 import { forwardOptions, TCP_OPTIONS } from "./socket-options.js";
 import { isOfFamily, isUnicast, isValidRemote, unspecified, type Family } from "./validate.js";
 
@@ -54,9 +57,14 @@ export function createTcp(context: Context) {
     #requested: WitSocketAddress | undefined;
     /** What the guest connected to, when the real connect was mapped elsewhere. */
     #guestRemote: WitSocketAddress | undefined;
+    /** Set when the policy refused this socket's connect (the shim's socket is still new). */
+    #refusal: Refusal | undefined;
 
     static {
-      forwardOptions(TcpSocket.prototype, TCP_OPTIONS, (socket: TcpSocket) => socket.#inner, gate);
+      forwardOptions(TcpSocket.prototype, TCP_OPTIONS, (socket: TcpSocket) => socket.#inner, (socket, name, args) => {
+        gate();
+        if (socket.#refusal) refusedOption(socket.#refusal, name, args[0]);
+      });
     }
 
     constructor(inner: ShimObject, family: Family, state: State = "init", guestLocal?: WitSocketAddress) {
@@ -104,6 +112,7 @@ export function createTcp(context: Context) {
     }
     finishBind(): void {
       if (!grants.tcpInbound) throw "access-denied";
+      if (this.#refusal) throw "not-in-progress";
       settle(() => this.#inner.finishBind(), () => (this.#state = "bound"), () => (this.#state = "init"));
     }
     startConnect(network: unknown, remoteAddress: WitSocketAddress): void {
@@ -117,16 +126,26 @@ export function createTcp(context: Context) {
         this.#checkState(["init", "bound"]);
         if (!isUnicast(remoteAddress) || !isValidRemote(remoteAddress) || !isOfFamily(remoteAddress, this.#family)) throw "invalid-argument";
         const decision = guard.decide({ op: "connect", protocol: "tcp", host, port });
-        const target = decision.allowed ? realTarget(decision, remoteAddress, this.#family) : undefined;
-        if (!target) throw "access-denied";
-        return target;
+        return decision.allowed ? realTarget(decision, remoteAddress, this.#family) : undefined;
       });
+      if (!real) {
+        // wasmtime's connect future fails with access-denied: finish-connect tells the guest.
+        this.#state = "connecting";
+        this.#refusal = "pending";
+        return;
+      }
       this.#inner.startConnect(realNetwork, real);
       this.#state = "connecting";
       this.#guestRemote = sameAddress(real, remoteAddress) ? undefined : remoteAddress;
     }
     finishConnect(): [unknown, unknown] {
       if (!grants.tcpOutbound) throw "access-denied";
+      if (this.#refusal === "pending") {
+        this.#refusal = "closed";
+        this.#state = "closed";
+        throw "access-denied";
+      }
+      if (this.#refusal) throw "not-in-progress";
       return settle(() => this.#inner.finishConnect(), () => (this.#state = "connected"), () => (this.#state = "closed"));
     }
     /** Listening is checked against the inbound rules for the address the guest bound. */
@@ -141,6 +160,7 @@ export function createTcp(context: Context) {
     }
     finishListen(): void {
       if (!grants.tcpInbound) throw "access-denied";
+      if (this.#refusal) throw "not-in-progress";
       settle(() => this.#inner.finishListen(), () => (this.#state = "listener"), () => (this.#state = "closed"));
     }
     accept(): [TcpSocket, unknown, unknown] {
@@ -155,6 +175,7 @@ export function createTcp(context: Context) {
     }
     localAddress(): WitSocketAddress {
       gate();
+      if (this.#refusal) refusedOption(this.#refusal, "localAddress", undefined);
       const real = this.#inner.localAddress() as WitSocketAddress;
       if (!this.#guestLocal) return real;
       const guest = this.#guestLocal;
@@ -163,6 +184,7 @@ export function createTcp(context: Context) {
     }
     remoteAddress(): WitSocketAddress {
       gate();
+      if (this.#refusal) refusedOption(this.#refusal, "remoteAddress", undefined);
       const real = this.#inner.remoteAddress() as WitSocketAddress;
       return this.#guestRemote ?? real;
     }
@@ -173,10 +195,13 @@ export function createTcp(context: Context) {
       return this.#family;
     }
     subscribe(): unknown {
+      // A refused socket's shim socket is new, and a new socket's pollable is ready: as wasmtime's failed connect future.
       return this.#inner.subscribe();
     }
     shutdown(shutdownType: string): void {
       gate();
+      // wasmtime: a socket without streams has nothing to shut down.
+      if (this.#refusal) throw "invalid-state";
       this.#inner.shutdown(shutdownType);
     }
     [symbolDispose](): void {

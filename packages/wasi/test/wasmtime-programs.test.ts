@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { netops, stockNetops } from "./helpers/guest.js";
-import { ALL, PROGRAMS, matches } from "./helpers/wasmtime-programs.js";
+import { ALL, PROGRAMS, matches, type Step } from "./helpers/wasmtime-programs.js";
 
 describe("wasmtime-style programs under allow-everything", () => {
   for (const program of PROGRAMS) {
@@ -45,6 +45,38 @@ describe("issue #12 classes", () => {
       { c: "stream", s: 0, addr: "0.0.0.0:4321" }, { c: "stream", s: 0, addr: "127.0.0.1:0" }, { c: "stream", s: 0, addr: "[::1]:4321" },
     ] });
     expect(r.results).toEqual(["ok", "ok", "err:invalid-argument", "err:invalid-argument", "err:invalid-argument"]);
+  });
+
+  it("a refused connect is wasmtime's: start-connect succeeds, finish-connect is access-denied, then the socket is Closed(access-denied)", async () => {
+    // wasmtime checks a connect's permission inside its connect future (sockets/tcp.rs `start_connect`), so the
+    // socket is Connecting until finish-connect, and Closed(access-denied) after it: each call below gets
+    // wasmtime's answer for that state, value checks first.
+    const guest = await netops([...ALL, "--deny-outbound=tcp://127.0.0.1:*"]);
+    const calls = (s: number): Step[] => [
+      { c: "startBind", s, addr: "127.0.0.1:0" }, { c: "startConnect", s, addr: { local: 0 } }, { c: "startListen", s },
+      { c: "finishBind", s }, { c: "finishListen", s }, { c: "accept", s }, { c: "local", s }, { c: "remote", s }, { c: "listening", s },
+      { c: "get", s, option: "keepAliveEnabled" }, { c: "set", s, option: "setKeepAliveIdleTime", value: 0 },
+      { c: "set", s, option: "setKeepAliveCount", value: 0 }, { c: "set", s, option: "setListenBacklogSize", value: 0 },
+      { c: "set", s, option: "setListenBacklogSize", value: 32 }, { c: "set", s, option: "setHopLimit", value: 255 },
+      { c: "get", s, option: "receiveBufferSize" }, { c: "shutdown", s }, { c: "family", s },
+    ];
+    const r = guest.exec({ op: "script", steps: [
+      { c: "tcp", family: "ipv4" }, { c: "bind", s: 0, addr: "127.0.0.1:0" }, { c: "listen", s: 0 },
+      { c: "tcp", family: "ipv4" }, { c: "startConnect", s: 1, addr: { local: 0 } }, ...calls(1),
+      { c: "finishConnect", s: 1 }, { c: "finishConnect", s: 1 }, ...calls(1),
+      { c: "tcp", family: "ipv4" }, { c: "connect", s: 2, addr: { local: 0 } }, { c: "accept", s: 0 },
+    ] });
+    const connecting = ["err:concurrency-conflict", "err:concurrency-conflict", "err:concurrency-conflict",
+      "err:not-in-progress", "err:not-in-progress", "err:invalid-state", "err:invalid-state", "err:invalid-state", "ok:false",
+      "err:invalid-state", "err:invalid-argument", "err:invalid-argument", "err:invalid-argument", "err:invalid-state", "err:invalid-state",
+      "err:invalid-state", "err:invalid-state", "ok:ipv4"];
+    const closed = ["err:invalid-state", "err:invalid-state", "err:invalid-state",
+      "err:not-in-progress", "err:not-in-progress", "err:invalid-state", "err:access-denied", "err:access-denied", "ok:false",
+      "err:access-denied", "err:invalid-argument", "err:invalid-argument", "err:invalid-argument", "err:access-denied", "err:access-denied",
+      "err:access-denied", "err:invalid-state", "ok:ipv4"];
+    expect(r.stage).not.toBe("trap");
+    expect(r.results).toEqual(["ok", "ok", "ok", "ok", "ok", ...connecting, "err:access-denied", "err:not-in-progress", ...closed,
+      "ok", "err:access-denied", "err:would-block"]);
   });
 
   it("resolve-addresses(\"0.0.0.0\") answers the literal and does not trap", async () => {
