@@ -7,7 +7,8 @@
  * allows everything every line must be the stock line (known differences,
  * where wasmtime is the reference: helpers/compare-lines.ts); under random
  * loopback policies every line is the stock line, or the denial exactly
- * where the reference decider of @netperm/testkit denies.
+ * where the reference decider of @netperm/testkit denies; after a refused
+ * connect, each line on that socket is wasmtime's for its closed socket.
  *
  * Seeds: printed on every run; replay with NETPERM_WASI_SEED=<seed>.
  */
@@ -60,7 +61,7 @@ describe("differential: guarded vs stock host", () => {
   });
 
   it("allow-everything: every printed result is the stock host's", () => {
-    const tally: Tally = { identical: 0, denied: 0, knownDifferences: 0, skipped: 0 };
+    const tally: Tally = { identical: 0, denied: 0, knownDifferences: 0, skipped: 0, refusedModel: 0 };
     fc.assert(
       fc.property(loopbackScript, (steps) => {
         const mismatch = compareLines(steps, runStock(steps), lines(allowAll, steps), tally);
@@ -97,7 +98,7 @@ describe("differential: guarded vs stock host", () => {
     .filter((p): p is { flags: string[]; parsed: Policy } => p !== undefined);
 
   it("random policies: each result is the stock host's, or the denial where the reference decider denies", async () => {
-    const tally: Tally = { identical: 0, denied: 0, knownDifferences: 0, skipped: 0 };
+    const tally: Tally = { identical: 0, denied: 0, knownDifferences: 0, skipped: 0, refusedModel: 0 };
     await fc.assert(
       fc.asyncProperty(policy, fc.array(loopbackScript, { minLength: 4, maxLength: 4 }), async ({ flags, parsed }, scripts) => {
         const guest = await netops(parsed);
@@ -113,4 +114,21 @@ describe("differential: guarded vs stock host", () => {
     expect(tally.denied).toBeGreaterThan(30);
     expect(tally.identical).toBeGreaterThan(300);
   }, 180_000);
+
+  it("refused connects: every later line on the socket is wasmtime's for Closed(access-denied)", async () => {
+    // Every tcp connect in these scripts is refused (the one outbound tcp grant is for an address no script uses).
+    const flags = [...BASE.filter((f) => !f.startsWith("--allow-outbound=tcp")), "--allow-outbound=tcp://127.0.0.9:7", "--allow-inbound=tcp://*:*", "--allow-inbound=udp://*:*", "--allow-outbound=udp://*:*", "--allow-resolve=*"];
+    const parsed = parsePolicy(flags);
+    const guest = await netops(parsed);
+    const tally: Tally = { identical: 0, denied: 0, knownDifferences: 0, skipped: 0, refusedModel: 0 };
+    fc.assert(
+      fc.property(loopbackScript, (steps) => {
+        const mismatch = compareLines(steps, runStock(steps), lines(guest.exec, steps), tally, parsed, new ResolutionTable());
+        expect(mismatch, `seed ${seed}`).toBeUndefined();
+      }),
+      { numRuns: 150, seed },
+    );
+    console.log(`refused connects: ${JSON.stringify(tally)}`);
+    expect(tally.refusedModel).toBeGreaterThan(50);
+  }, 120_000);
 });

@@ -6,6 +6,7 @@
  */
 import type { Operation, Policy, ResolutionTable } from "@netperm/core";
 import { referenceDecide } from "@netperm/testkit";
+import { TCP_OPTIONS } from "../../src/socket-options.js";
 import { KNOWN_BIND_DIFFERENCES, UNCHECKED_BY_STOCK } from "./socket-scripts.js";
 import type { Step } from "./wasmtime-programs.js";
 
@@ -32,6 +33,8 @@ export interface Tally {
   denied: number;
   knownDifferences: number;
   skipped: number;
+  /** Lines on a socket after its refused connect, checked against wasmtime's closed socket. */
+  refusedModel: number;
 }
 
 interface Sock {
@@ -41,6 +44,42 @@ interface Sock {
   connected?: boolean;
   /** A start-* went through and its finish-* has not answered yet (wasmtime's `in_progress_operation`). */
   pending?: boolean;
+  family?: string;
+  /** Its connect was refused by the policy: wasmtime's `Closed(access-denied)` from then on. */
+  refused?: boolean;
+}
+
+/** Setters wasmtime refuses a 0 for with invalid-argument before it looks at the socket. */
+const ZERO_IS_INVALID = new Set(["setListenBacklogSize", "setKeepAliveIdleTime", "setKeepAliveInterval", "setKeepAliveCount"]);
+
+/**
+ * wasmtime's line for a step on a tcp socket after its refused connect
+ * (`Closed(access-denied)`, sockets/tcp.rs), or undefined for a step the
+ * model does not cover (a target from another socket, a udp call).
+ */
+function closedLine(step: Step, sock: Sock): string | undefined {
+  if (step["addr"] && typeof step["addr"] === "object") return undefined;
+  switch (step.c) {
+    case "bind": case "startBind": case "connect": case "startConnect": case "listen": case "startListen": case "accept": case "shutdown":
+      return "err:invalid-state";
+    case "finishBind": case "finishConnect": case "finishListen":
+      return "err:not-in-progress";
+    case "local": case "remote":
+      return "err:access-denied";
+    case "listening":
+      return "ok:false";
+    case "family":
+      return `ok:${sock.family}`;
+    case "read": case "write":
+      return "err:no-stream";
+    case "get": case "set": {
+      const option = String(step["option"]);
+      if (!(TCP_OPTIONS as readonly string[]).includes(option)) return undefined;
+      return step.c === "set" && ZERO_IS_INVALID.has(option) && Number(step["value"]) === 0 ? "err:invalid-argument" : "err:access-denied";
+    }
+    default:
+      return undefined;
+  }
 }
 
 function hostOf(text: string): string {
@@ -103,8 +142,8 @@ export function compareLines(steps: readonly Step[], stock: readonly string[], g
     const inStep = shared(ss, gs) && (target === undefined || shared(socks.stock[target], socks.guarded[target])) && !(step.c === "receive" && diverged.has(-1));
     const record = () => {
       if (step.c === "tcp" || step.c === "udp") {
-        socks.stock.push({ created: i, kind: step.c });
-        socks.guarded.push({ created: i, kind: step.c });
+        socks.stock.push({ created: i, kind: step.c, family: String(step["family"]) });
+        socks.guarded.push({ created: i, kind: step.c, family: String(step["family"]) });
       }
       if (step.c === "accept") {
         if (s.startsWith("ok")) socks.stock.push({ created: i, kind: "tcp", host: ss?.host });
@@ -120,6 +159,16 @@ export function compareLines(steps: readonly Step[], stock: readonly string[], g
       if (step.c === "stream" && g === "ok" && gs) gs.connected = step["addr"] !== null && step["addr"] !== undefined;
       if (step.c === "stream" && s === "ok" && ss) ss.connected = step["addr"] !== null && step["addr"] !== undefined;
     };
+    if (gs?.refused) {
+      // The stock socket connected; the guarded one is wasmtime's refused socket: its line is the model's.
+      const want = closedLine(step, gs);
+      if (want !== undefined) {
+        if (g !== want) return `after a refused connect, wasmtime answers ${want}: ${where}`;
+        tally.refusedModel++;
+        record();
+        continue;
+      }
+    }
     if (!inStep) {
       // A call on (or with) a socket the runs no longer share may leave this socket different too.
       for (const x of [ss, gs]) if (x) diverged.add(x.created);
@@ -158,6 +207,7 @@ export function compareLines(steps: readonly Step[], stock: readonly string[], g
       const denial = op!.op === "resolve" ? "err:permanent-resolver-failure" : "err:access-denied";
       if (g !== denial) return `the reference denies (${decision.reason}) but ${where}`;
       tally.denied++;
+      if (step.c === "connect" && gs?.kind === "tcp") gs.refused = true;
       if (ss && s.startsWith("ok")) diverged.add(ss.created);
       // What the stock call did to its target (a connection to accept, a datagram to receive) did not happen here.
       const t = target === undefined ? undefined : socks.stock[target];
