@@ -9,9 +9,6 @@
  * wasmtime has one, then the state.
  */
 
-/** `pending`: before `finish-connect`; `closed`: after it. */
-export type Refusal = "pending" | "closed";
-
 /** Setters that refuse the value 0 with `invalid-argument` before they look at the socket. */
 const ZERO_IS_INVALID: ReadonlySet<string> = new Set(["setListenBacklogSize", "setKeepAliveIdleTime", "setKeepAliveInterval", "setKeepAliveCount"]);
 
@@ -21,7 +18,7 @@ const ZERO_IS_INVALID: ReadonlySet<string> = new Set(["setListenBacklogSize", "s
  * error once closed (`local-address`, `remote-address` and
  * `set-listen-backlog-size` answer alike).
  */
-export function refusedOption(refusal: Refusal, name: string, value: unknown): never {
+export function refusedOption(connecting: boolean, name: string, value: unknown): never {
   if (ZERO_IS_INVALID.has(name) && (value === 0n || value === 0)) throw "invalid-argument";
-  throw refusal === "pending" ? "invalid-state" : "access-denied";
+  throw connecting ? "invalid-state" : "access-denied";
 }

@@ -10,15 +10,15 @@
  * denied bind, listen or accept throws `access-denied` before the shim (and
  * so the OS) sees anything; a denied connect is wasmtime's too: start-connect
  * succeeds without calling the shim, and finish-connect answers
- * `access-denied` (refused-connect.ts). Mappings are applied on the way in; `local-address` /
- * `remote-address` report the guest's own view.
+ * `access-denied` (refused-connect.ts). Mappings are applied on the way in;
+ * `local-address` / `remote-address` report the guest's own view.
  */
 import type { Decision } from "@netperm/core";
 import { fromWit, type WitSocketAddress } from "./addresses.js";
 import { guestView, realTarget, sameAddress } from "./endpoints.js";
 import { checkNetwork, symbolDispose, type Context, type ShimObject } from "./context.js";
 import { failClosed } from "./fail-closed.js";
-import { refusedOption, type Refusal } from "./refused-connect.js";
+import { refusedOption } from "./refused-connect.js";
 import { forwardOptions, TCP_OPTIONS } from "./socket-options.js";
 import { isOfFamily, isUnicast, isValidRemote, unspecified, type Family } from "./validate.js";
 
@@ -57,13 +57,13 @@ export function createTcp(context: Context) {
     #requested: WitSocketAddress | undefined;
     /** What the guest connected to, when the real connect was mapped elsewhere. */
     #guestRemote: WitSocketAddress | undefined;
-    /** Set when the policy refused this socket's connect (the shim's socket is still new). */
-    #refusal: Refusal | undefined;
+    /** The policy refused this socket's connect (the shim's socket is still new): "connecting" until finish-connect, then "closed". */
+    #refused = false;
 
     static {
       forwardOptions(TcpSocket.prototype, TCP_OPTIONS, (socket: TcpSocket) => socket.#inner, (socket, name, args) => {
         gate();
-        if (socket.#refusal) refusedOption(socket.#refusal, name, args[0]);
+        if (socket.#refused) refusedOption(socket.#state === "connecting", name, args[0]);
       });
     }
 
@@ -112,7 +112,7 @@ export function createTcp(context: Context) {
     }
     finishBind(): void {
       if (!grants.tcpInbound) throw "access-denied";
-      if (this.#refusal) throw "not-in-progress";
+      if (this.#refused) throw "not-in-progress";
       settle(() => this.#inner.finishBind(), () => (this.#state = "bound"), () => (this.#state = "init"));
     }
     startConnect(network: unknown, remoteAddress: WitSocketAddress): void {
@@ -131,7 +131,7 @@ export function createTcp(context: Context) {
       if (!real) {
         // wasmtime's connect future fails with access-denied: finish-connect tells the guest.
         this.#state = "connecting";
-        this.#refusal = "pending";
+        this.#refused = true;
         return;
       }
       this.#inner.startConnect(realNetwork, real);
@@ -140,12 +140,11 @@ export function createTcp(context: Context) {
     }
     finishConnect(): [unknown, unknown] {
       if (!grants.tcpOutbound) throw "access-denied";
-      if (this.#refusal === "pending") {
-        this.#refusal = "closed";
+      if (this.#refused && this.#state === "connecting") {
         this.#state = "closed";
         throw "access-denied";
       }
-      if (this.#refusal) throw "not-in-progress";
+      if (this.#refused) throw "not-in-progress";
       return settle(() => this.#inner.finishConnect(), () => (this.#state = "connected"), () => (this.#state = "closed"));
     }
     /** Listening is checked against the inbound rules for the address the guest bound. */
@@ -160,7 +159,7 @@ export function createTcp(context: Context) {
     }
     finishListen(): void {
       if (!grants.tcpInbound) throw "access-denied";
-      if (this.#refusal) throw "not-in-progress";
+      if (this.#refused) throw "not-in-progress";
       settle(() => this.#inner.finishListen(), () => (this.#state = "listener"), () => (this.#state = "closed"));
     }
     accept(): [TcpSocket, unknown, unknown] {
@@ -175,7 +174,7 @@ export function createTcp(context: Context) {
     }
     localAddress(): WitSocketAddress {
       gate();
-      if (this.#refusal) refusedOption(this.#refusal, "localAddress", undefined);
+      if (this.#refused) refusedOption(this.#state === "connecting", "localAddress", undefined);
       const real = this.#inner.localAddress() as WitSocketAddress;
       if (!this.#guestLocal) return real;
       const guest = this.#guestLocal;
@@ -184,7 +183,7 @@ export function createTcp(context: Context) {
     }
     remoteAddress(): WitSocketAddress {
       gate();
-      if (this.#refusal) refusedOption(this.#refusal, "remoteAddress", undefined);
+      if (this.#refused) refusedOption(this.#state === "connecting", "remoteAddress", undefined);
       const real = this.#inner.remoteAddress() as WitSocketAddress;
       return this.#guestRemote ?? real;
     }
@@ -201,7 +200,7 @@ export function createTcp(context: Context) {
     shutdown(shutdownType: string): void {
       gate();
       // wasmtime: a socket without streams has nothing to shut down.
-      if (this.#refusal) throw "invalid-state";
+      if (this.#refused) throw "invalid-state";
       this.#inner.shutdown(shutdownType);
     }
     [symbolDispose](): void {

@@ -141,7 +141,7 @@ export function createUdp(context: Context) {
     readonly #reverse: Reverse = new Map();
 
     static {
-      forwardOptions(UdpSocket.prototype, UDP_OPTIONS, (socket: UdpSocket) => socket.#inner, () => gate());
+      forwardOptions(UdpSocket.prototype, UDP_OPTIONS, (socket: UdpSocket) => socket.#inner, gate);
     }
 
     constructor(inner: ShimObject, family: Family) {
