@@ -16,12 +16,8 @@ import type { Guard } from "./guard.js";
 /** Why a name gave no answer: a deny rule, or the lookup's own error code. */
 export type NameFailure = { readonly denied: true; readonly decision: Decision } | { readonly denied: false; readonly code: string };
 
-/**
- * `exact`: the answers are what the shim's worker, resolving the name
- * itself, gets too: they came from the system lookup and none was dropped
- * (by the rule's family, or past MAX_ANSWERS). Not so for a mapped name.
- */
-export type NameAnswers = { readonly ok: true; readonly addresses: readonly string[]; readonly exact: boolean } | ({ readonly ok: false } & NameFailure);
+/** A name's usable answers, in the lookup's order, or why there are none. */
+export type NameAnswers = { readonly ok: true; readonly addresses: readonly string[] } | ({ readonly ok: false } & NameFailure);
 
 /** Most answers taken from one lookup (getaddrinfo gives a handful). */
 const MAX_ANSWERS = 64;
@@ -55,10 +51,10 @@ export function createNameResolver(guard: Guard): (name: string, byName: Decisio
       const source = answerSource(guard.compiled, guard.table, name, byName);
       if (source.kind === "denied") return { ok: false, denied: true, decision: source.decision };
       const raw = source.kind === "mapped" ? source.addresses : lookup(name);
-      const { addresses, dropped } = usableAnswers(raw, source.family);
+      const { addresses } = usableAnswers(raw, source.family);
       if (addresses.length === 0) return { ok: false, denied: false, code: "name-unresolvable" };
       guard.table.record(name, addresses);
-      return { ok: true, addresses, exact: source.kind === "lookup" && !dropped && raw.length < MAX_ANSWERS };
+      return { ok: true, addresses };
     } catch (error) {
       return { ok: false, denied: false, code: typeof error === "string" ? error : "permanent-resolver-failure" };
     }

@@ -66,8 +66,8 @@ describe("fetch() from a componentize-js guest", () => {
     expect(result).toMatchObject({ ok: true, status: 200, body: "ok" });
     const stats = await server.stats();
     expect(stats.connections).toBe(1);
-    // The guard rewrites the authority, so the Host header names the mapped target.
-    expect(stats.data).toEqual([`GET /v1/items host=127.0.0.1:${server.port}`]);
+    // The request is the guest's: only its connection is pinned to the mapped target, so Host is still the name.
+    expect(stats.data).toEqual(["GET /v1/items host=api.internal"]);
     expect(guest.audit).toMatchObject([
       { allowed: true, op: "connect", protocol: "tcp", host: "api.internal", port: 80, mapped: { host: "127.0.0.1", port: server.port } },
       { allowed: true, op: "connect", protocol: "tcp", host: "127.0.0.1", port: 80, mapped: { host: "127.0.0.1", port: server.port } },

@@ -1,12 +1,13 @@
 /**
  * wasi:http by address: a named authority is resolved by netperm and every
- * answer used is decided as an address, so deny, CIDR and family rules see
- * what the name really resolved to; a request leaves with its name only when
- * the shim's own lookup gives exactly the checked answers, and otherwise goes
- * to an address that was checked. A real componentize-js guest calling
- * fetch() under the real guarded host; the loopback server (in a worker) counts connections, so a
- * refusal is seen to send nothing. `localhost` is resolved by the system
- * (127.0.0.1), `api.internal` by a resolve mapping; only loopback is used.
+ * answer is decided as an address, so deny, CIDR and family rules see what
+ * the name really resolved to; the request then leaves as the guest made it
+ * (`Host` the name, for https the server name and certificate check too),
+ * its connection pinned to the allowed answers. A real componentize-js
+ * guest calling fetch() under the real guarded host; the loopback server
+ * (in a worker) counts connections, so a refusal is seen to send nothing.
+ * `localhost` is resolved by the system (127.0.0.1), `api.internal` by a
+ * resolve mapping (it resolves nowhere else); only loopback is used.
  */
 import { describe, expect, it } from "vitest";
 import { DENIED, fetchGuest } from "./helpers/fetch-guest.js";
@@ -72,14 +73,14 @@ describe("fetch() of a named authority is decided by the addresses it resolves t
     expect(guest.audit).toHaveLength(2);
   });
 
-  it("the request goes where netperm's lookup said, and the shim never resolves the name: api.internal mapped to 127.0.0.2 reaches the server there", async () => {
+  it("the request goes where netperm's lookup said, and the shim never resolves the name: api.internal mapped to 127.0.0.2 reaches the server there, Host the name", async () => {
     const server = await peers.httpServer("127.0.0.2");
     const guest = await fetchGuest(["--allow-outbound=tcp://*:*", "--allow-resolve=api.internal->127.0.0.2"]);
     // api.internal does not resolve on this machine: only netperm's answer can take the request anywhere.
     expect(guest.exec({ url: `http://api.internal:${server.port}/pinned` })).toMatchObject({ ok: true, status: 200, body: "ok" });
     const stats = await server.stats();
     expect(stats.connections).toBe(1);
-    expect(stats.data).toEqual([`GET /pinned host=127.0.0.2:${server.port}`]);
+    expect(stats.data).toEqual([`GET /pinned host=api.internal:${server.port}`]);
     expect(guest.audit.map((e) => [e.host, e.allowed])).toEqual([
       ["api.internal", true],
       ["127.0.0.2", true],
@@ -95,6 +96,20 @@ describe("fetch() of a named authority is decided by the addresses it resolves t
       ["api.internal", true],
       ["127.0.0.1", false],
       ["127.0.0.3", true],
+    ]);
+  });
+
+  it("https: fetch() of a name netperm resolved reaches the checked address with the name's TLS server name and certificate", async () => {
+    const server = await peers.httpsServer("127.0.0.2");
+    const guest = await fetchGuest(["--allow-outbound=tcp://*:*", "--allow-resolve=api.internal->127.0.0.1,127.0.0.2", "--deny-outbound=tcp://127.0.0.1/32:*"]);
+    expect(guest.exec({ url: `https://api.internal:${server.port}/secure` })).toMatchObject({ ok: true, status: 200, body: "ok" });
+    const stats = await server.stats();
+    expect(stats.connections).toBe(1);
+    expect(stats.data).toEqual([`GET /secure host=api.internal:${server.port} sni=api.internal`]);
+    expect(guest.audit.map((e) => [e.host, e.allowed])).toEqual([
+      ["api.internal", true],
+      ["127.0.0.1", false],
+      ["127.0.0.2", true],
     ]);
   });
 });

@@ -25,33 +25,55 @@ function request(authority: string, scheme: "HTTP" | "HTTPS"): any {
 
 interface Sent {
   audit: Decision[];
-  outcome: { status?: number; error?: unknown };
-  /** The authority the request left with (what the shim's worker connected to). */
-  sentTo?: string;
+  outcome: { status?: number; headers?: [string, string][]; body?: string; error?: unknown };
 }
 
-/** Sends a raw HTTP/1.1 GET through the guarded handler; resolves to the status or the error code. */
+/** Blocks until the future holds its value: `some(ok(ok(response)))` or `some(ok(err(code)))`. */
+function settle(future: any): any {
+  let got = future.get();
+  for (let i = 0; got === undefined && i < 200; i++) {
+    future.subscribe().block();
+    got = future.get();
+  }
+  return got;
+}
+
+/** Reads a response whole (so its connection goes back to the agent's pool): status, headers (but `date`), body. */
+function readResponse(response: any): Sent["outcome"] {
+  const headers = (response.headers().entries() as [string, Uint8Array][]).map(([k, v]): [string, string] => [k, Buffer.from(v).toString()]).filter(([k]) => k !== "date");
+  const incoming = response.consume();
+  const stream = incoming.stream();
+  let body = "";
+  for (let i = 0; i < 1000; i++) {
+    try {
+      body += Buffer.from(stream.blockingRead(65536n) as Uint8Array).toString();
+    } catch (error) {
+      if ((error as { tag?: string }).tag === "closed") break;
+      throw error;
+    }
+  }
+  stream[Symbol.dispose]?.();
+  return { status: response.status(), headers, body };
+}
+
+/** Sends a GET through `handler` (the guarded one, or the shim's own); the response read whole, or the error code. */
+function sendThrough(handler: { handle(request: any, options: any): unknown }, authority: string, scheme: "HTTP" | "HTTPS"): Sent["outcome"] {
+  try {
+    const req = request(authority, scheme);
+    types.OutgoingBody.finish(req.body(), undefined);
+    const got = settle(handler.handle(req, undefined));
+    if (got?.tag === "ok" && got.val.tag === "err") return { error: got.val.val };
+    return readResponse(got.val.val);
+  } catch (error) {
+    return { error };
+  }
+}
+
+/** Sends a GET through a handler guarded by `flags`. */
 function send(flags: string[], authority: string, scheme: "HTTP" | "HTTPS" = "HTTP"): Sent {
   const audit: Decision[] = [];
   const handler = guardedHttp(new Guard(parsePolicy(flags), { audit: (r) => audit.push(r.decision) }));
-  let req: any;
-  const sent = (outcome: Sent["outcome"]): Sent => ({ audit, outcome, sentTo: req?.authority() });
-  try {
-    req = request(authority, scheme);
-    const body = req.body();
-    types.OutgoingBody.finish(body, undefined);
-    const future = handler.outgoingHandler.handle(req, undefined) as any;
-    let got = future.get();
-    for (let i = 0; got === undefined && i < 200; i++) {
-      future.subscribe().block();
-      got = future.get();
-    }
-    // some(ok(ok(response))) or some(ok(err(code))): a refusal arrives through the future.
-    if (got?.tag === "ok" && got.val.tag === "err") return sent({ error: got.val.val });
-    return sent({ status: got?.val?.val?.status() });
-  } catch (error) {
-    return sent({ error });
-  }
+  return { audit, outcome: sendThrough(handler.outgoingHandler, authority, scheme) };
 }
 
 describe("wasi:http outgoing-handler", () => {
@@ -66,9 +88,9 @@ describe("wasi:http outgoing-handler", () => {
   it("an allowed request reaches the loopback server", async () => {
     const server = await peers.httpServer();
     const { audit, outcome } = send([`--allow-outbound=tcp://127.0.0.1:${server.port}`], `127.0.0.1:${server.port}`);
-    expect(outcome).toEqual({ status: 200 });
+    expect(outcome).toMatchObject({ status: 200, body: "ok" });
     expect(audit).toMatchObject([{ allowed: true, op: "connect", protocol: "tcp", host: "127.0.0.1", port: server.port }]);
-    expect((await server.stats()).connections).toBe(1);
+    expect(await server.stats()).toMatchObject({ connections: 1, data: [`GET / host=127.0.0.1:${server.port}`] });
   });
 
   it("a denied request is HTTP-request-denied and the server sees nothing", async () => {
@@ -79,12 +101,12 @@ describe("wasi:http outgoing-handler", () => {
     expect((await server.stats()).connections).toBe(0);
   });
 
-  it("a named authority is decided by name, and a mapping redirects the request", async () => {
+  it("a named authority is decided by name, and a mapping redirects the request: the server sees the name as Host", async () => {
     const server = await peers.httpServer();
     const { audit, outcome } = send([`--allow-outbound=tcp://api.internal->127.0.0.1:80->${server.port}`], "api.internal");
-    expect(outcome).toEqual({ status: 200 });
+    expect(outcome).toMatchObject({ status: 200, body: "ok" });
     expect(audit[0]).toMatchObject({ allowed: true, host: "api.internal", port: 80, mapped: { host: "127.0.0.1", port: server.port } });
-    expect((await server.stats()).connections).toBe(1);
+    expect(await server.stats()).toMatchObject({ connections: 1, data: ["GET / host=api.internal"] });
   });
 
   it("without any tcp rule, every request is denied", async () => {
@@ -103,45 +125,78 @@ describe("wasi:http outgoing-handler", () => {
     expect(future.get()).toEqual({ tag: "err", val: undefined });
   });
 
-  it("a named http authority whose answers are all allowed keeps the name (Host stays the name, as without netperm)", async () => {
+  it("a named authority whose answers are all allowed leaves with its name: Host is the name, the connection goes to a checked answer", async () => {
     const server = await peers.httpServer();
-    const { audit, outcome, sentTo } = send([`--allow-outbound=tcp://localhost:${server.port}`], `localhost:${server.port}`);
-    expect(outcome).toEqual({ status: 200 });
-    expect(sentTo).toBe(`localhost:${server.port}`);
+    const { audit, outcome } = send([`--allow-outbound=tcp://localhost:${server.port}`], `localhost:${server.port}`);
+    expect(outcome).toMatchObject({ status: 200, body: "ok" });
     expect(audit.map((e) => [e.op, e.host, e.allowed])).toEqual([
       ["connect", "localhost", true],
       ["connect", "127.0.0.1", true],
     ]);
-    expect((await server.stats()).connections).toBe(1);
+    const stats = await server.stats();
+    expect(stats.connections).toBe(1);
+    expect(stats.data).toEqual([`GET / host=localhost:${server.port}`]);
   });
 
-  it("a name netperm answers by a resolve mapping never reaches the shim, https too (its worker would look the name up again)", () => {
-    for (const scheme of ["HTTP", "HTTPS"] as const) {
-      const { sentTo } = send(["--allow-outbound=tcp://*:*", "--allow-resolve=api.internal->127.0.0.1"], "api.internal:9", scheme);
-      expect(sentTo).toBe("127.0.0.1:9");
+  it("an allowed request answers exactly as under the shim's own handler: status, headers and body, and the same error for a closed port", async () => {
+    const server = await peers.httpServer("127.0.0.1", 0, "a longer body, to compare");
+    const flags = ["--allow-outbound=tcp://*:*"];
+    for (const authority of [`localhost:${server.port}`, `127.0.0.1:${server.port}`]) {
+      const stock = sendThrough(http.outgoingHandler as any, authority, "HTTP");
+      expect(stock).toMatchObject({ status: 200, body: "a longer body, to compare" });
+      expect(send(flags, authority).outcome).toEqual(stock);
     }
+    const closed = await freePort();
+    const stock = sendThrough(http.outgoingHandler as any, `127.0.0.1:${closed}`, "HTTP");
+    expect(stock).toEqual({ error: { tag: "connection-refused" } });
+    expect(send(flags, `127.0.0.1:${closed}`).outcome).toEqual(stock);
+    expect(send(flags, `localhost:${closed}`).outcome).toEqual(sendThrough(http.outgoingHandler as any, `localhost:${closed}`, "HTTP"));
   });
 
-  it("https needs every answer allowed (the shim's worker picks the address): one denied answer refuses it, nothing is sent", async () => {
-    const server = await peers.httpServer("127.0.0.3");
+  it("a name netperm answers by a resolve mapping reaches the mapped address with Host the name; the shim's worker never looks it up (api.internal resolves nowhere)", async () => {
+    const server = await peers.httpServer("127.0.0.2");
+    const { outcome } = send(["--allow-outbound=tcp://*:*", "--allow-resolve=api.internal->127.0.0.2"], `api.internal:${server.port}`);
+    expect(outcome).toMatchObject({ status: 200, body: "ok" });
+    expect((await server.stats()).data).toEqual([`GET / host=api.internal:${server.port}`]);
+  });
+
+  it("https is pinned too: the connection goes to the checked address, the TLS server name and the certificate check are the name's", async () => {
+    const server = await peers.httpsServer("127.0.0.2");
+    const { outcome } = send(["--allow-outbound=tcp://*:*", "--allow-resolve=api.internal->127.0.0.2"], `api.internal:${server.port}`, "HTTPS");
+    expect(outcome).toMatchObject({ status: 200, body: "ok" });
+    expect((await server.stats()).data).toEqual([`GET / host=api.internal:${server.port} sni=api.internal`]);
+  });
+
+  it("https to a name the certificate does not cover fails the certificate check: pinning does not turn it off", async () => {
+    const server = await peers.httpsServer("127.0.0.2");
+    const { outcome } = send(["--allow-outbound=tcp://*:*", "--allow-resolve=other.internal->127.0.0.2"], `other.internal:${server.port}`, "HTTPS");
+    expect(outcome).toMatchObject({ error: { tag: "internal-error", val: expect.stringMatching(/ERR_TLS_CERT_ALTNAME_INVALID.*other\.internal/) } });
+    expect((await server.stats()).data).toEqual([]);
+  });
+
+  it("https to a mapped address checks the certificate against the address asked for, not the one connected to", async () => {
+    // The certificate names 127.0.0.9 (and api.internal), not 127.0.0.2, where the mapping sends the connection.
+    const server = await peers.httpsServer("127.0.0.2");
+    const { outcome } = send([`--allow-outbound=tcp://127.0.0.9->127.0.0.2:443->${server.port}`], "127.0.0.9", "HTTPS");
+    expect(outcome).toMatchObject({ status: 200, body: "ok" });
+    expect((await server.stats()).data).toEqual(["GET / host=127.0.0.9 sni=false"]);
+    const unnamed = send([`--allow-outbound=tcp://127.0.0.8->127.0.0.2:443->${server.port}`], "127.0.0.8", "HTTPS").outcome;
+    expect(unnamed).toMatchObject({ error: { tag: "internal-error", val: expect.stringMatching(/ERR_TLS_CERT_ALTNAME_INVALID.*127\.0\.0\.8/) } });
+  });
+
+  it("https with one denied answer goes to the allowed one only, with the name's certificate check", async () => {
+    const server = await peers.httpsServer("127.0.0.3");
     const flags = ["--allow-outbound=tcp://*:*", "--allow-resolve=api.internal->127.0.0.1,127.0.0.3", "--deny-outbound=tcp://127.0.0.1/32:*"];
     const { audit, outcome } = send(flags, `api.internal:${server.port}`, "HTTPS");
-    expect(outcome).toEqual({ error: { tag: "HTTP-request-denied" } });
+    expect(outcome).toMatchObject({ status: 200, body: "ok" });
     expect(audit.map((e) => [e.host, e.allowed])).toEqual([
       ["api.internal", true],
       ["127.0.0.1", false],
+      ["127.0.0.3", true],
     ]);
-    expect((await server.stats()).connections).toBe(0);
-  });
-
-  it("https with every answer allowed keeps the name in the authority (the shim checks the certificate against it)", () => {
-    // Nothing listens for TLS here: only where the request left for is checked; 127.0.0.1:9 refuses.
-    const { audit, sentTo } = send(["--allow-outbound=tcp://localhost:9"], "localhost:9", "HTTPS");
-    expect(sentTo).toBe("localhost:9");
-    expect(audit.map((e) => [e.host, e.allowed])).toEqual([
-      ["localhost", true],
-      ["127.0.0.1", true],
-    ]);
+    const stats = await server.stats();
+    expect(stats.connections).toBe(1);
+    expect(stats.data).toEqual([`GET / host=api.internal:${server.port} sni=api.internal`]);
   });
 
   it("a name with no answer of its rule's family is DNS-error (wasmtime's code for a failed lookup), not a denial", () => {
@@ -150,8 +205,26 @@ describe("wasi:http outgoing-handler", () => {
     expect(audit).toHaveLength(1);
   });
 
-  it("a name whose only allowed answer is IPv6 is refused: the shim's authority cannot carry an IPv6 address", () => {
-    const { outcome } = send(["--allow-outbound=tcp://*:*", "--allow-resolve=api.internal->[::1]"], "api.internal:9");
-    expect(outcome).toMatchObject({ error: { tag: "internal-error", val: expect.stringContaining("IPv4 only") } });
+  it("a name whose only allowed answer is IPv6 reaches the server there (the authority keeps the name)", async () => {
+    const server = await peers.httpServer("::1");
+    const { outcome } = send(["--allow-outbound=tcp://*:*", "--allow-resolve=api.internal->[::1]"], `api.internal:${server.port}`);
+    expect(outcome).toMatchObject({ status: 200, body: "ok" });
+    expect((await server.stats()).peers[0]).toMatch(/^::1:/);
+  });
+
+  it("a kept-alive connection is reused only under the same pin: another instance pinning the same authority elsewhere gets its own", async () => {
+    const first = await peers.httpServer("127.0.0.2");
+    const second = await peers.httpServer("127.0.0.3", first.port);
+    const authority = `api.internal:${first.port}`;
+    const a = guardedHttp(new Guard(parsePolicy(["--allow-outbound=tcp://*:*", "--allow-resolve=api.internal->127.0.0.2"]))).outgoingHandler;
+    const b = guardedHttp(new Guard(parsePolicy(["--allow-outbound=tcp://*:*", "--allow-resolve=api.internal->127.0.0.3"]))).outgoingHandler;
+    expect(sendThrough(a, authority, "HTTP")).toMatchObject({ status: 200 });
+    expect(sendThrough(a, authority, "HTTP")).toMatchObject({ status: 200 });
+    expect(sendThrough(b, authority, "HTTP")).toMatchObject({ status: 200 });
+    // The shim's own handler, unguarded in the same process, gets none of them: api.internal resolves nowhere.
+    expect(sendThrough(http.outgoingHandler as any, authority, "HTTP")).toMatchObject({ error: { tag: "DNS-error" } });
+    // a's two requests share one connection (keep-alive, as the shim's agent does); b's went to its own address.
+    expect(await first.stats()).toMatchObject({ connections: 1, data: [`GET / host=${authority}`, `GET / host=${authority}`] });
+    expect(await second.stats()).toMatchObject({ connections: 1, data: [`GET / host=${authority}`] });
   });
 });

@@ -36,8 +36,8 @@ describe("answerSource", () => {
 });
 
 describe("usableAnswers", () => {
-  it("keeps IP texts of the family, canonical and once each, and says when one was dropped", () => {
-    expect(usableAnswers(["127.0.0.1", "::1", "127.1", "not an ip"], "ipv4")).toEqual({ addresses: ["127.0.0.1"], dropped: true });
-    expect(usableAnswers(["0:0:0:0:0:0:0:1", "127.0.0.1"], undefined)).toEqual({ addresses: ["::1", "127.0.0.1"], dropped: false });
+  it("keeps IP texts of the family, canonical and once each, in order", () => {
+    expect(usableAnswers(["127.0.0.1", "::1", "127.1", "not an ip"], "ipv4")).toEqual({ addresses: ["127.0.0.1"] });
+    expect(usableAnswers(["0:0:0:0:0:0:0:1", "127.0.0.1"], undefined)).toEqual({ addresses: ["::1", "127.0.0.1"] });
   });
 });

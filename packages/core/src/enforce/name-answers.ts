@@ -43,17 +43,13 @@ export function answerSource(compiled: CompiledPolicy, table: ResolutionTable, n
   return mapped !== undefined && mapped.length > 0 ? { kind: "mapped", addresses: mapped, family } : { kind: "lookup", family };
 }
 
-/** The usable answers of `raw`: IP texts of `family` (any where undefined), canonical, each once; `dropped` when any was left out. */
-export function usableAnswers(raw: readonly string[], family: Family | undefined): { readonly addresses: string[]; readonly dropped: boolean } {
+/** The usable answers of `raw`: IP texts of `family` (any where undefined), canonical, each once, in order. */
+export function usableAnswers(raw: readonly string[], family: Family | undefined): { readonly addresses: string[] } {
   const addresses: string[] = [];
-  let dropped = false;
   for (const text of raw) {
     const ip = parseIp(text);
-    if (ip === undefined || (family !== undefined && ip.family !== family)) {
-      dropped = true;
-      continue;
-    }
+    if (ip === undefined || (family !== undefined && ip.family !== family)) continue;
     if (!addresses.includes(ip.text)) addresses.push(ip.text);
   }
-  return { addresses, dropped };
+  return { addresses };
 }

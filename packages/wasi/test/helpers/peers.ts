@@ -6,6 +6,7 @@
  */
 import { Worker } from "node:worker_threads";
 import { clocks } from "@bytecodealliance/preview2-shim";
+import { TLS_FIXTURES } from "./tls.js";
 
 let shimStarted = false;
 /**
@@ -42,16 +43,21 @@ if (cfg.kind === "tcp-server") {
   });
   server.listen({ host: cfg.host, port: cfg.port, ipv6Only: cfg.host.includes(":") }, () => parentPort.postMessage({ kind: "ready", port: server.address().port }));
   server.on("error", (e) => parentPort.postMessage({ kind: "error", error: e.code }));
-} else if (cfg.kind === "http-server") {
-  server = require("node:http").createServer((req, res) => {
+} else if (cfg.kind === "http-server" || cfg.kind === "https-server") {
+  const fs = require("node:fs");
+  const tls = cfg.tls && { key: fs.readFileSync(cfg.tls.key), cert: fs.readFileSync(cfg.tls.cert) };
+  const serve = (req, res) => {
     const chunks = [];
     req.on("data", (c) => chunks.push(c));
     req.on("end", () => {
       const body = Buffer.concat(chunks).toString();
-      seen.data.push(req.method + " " + req.url + " host=" + req.headers.host + (body ? " body=" + body : ""));
-      res.end("ok");
+      const sni = tls ? " sni=" + req.socket.servername : "";
+      seen.data.push(req.method + " " + req.url + " host=" + req.headers.host + sni + (body ? " body=" + body : ""));
+      res.end(cfg.reply || "ok");
     });
-  });
+  };
+  server = tls ? require("node:https").createServer(tls, serve) : require("node:http").createServer(serve);
+  server.on("tlsClientError", () => {});
   server.on("connection", (sock) => { seen.connections++; seen.peers.push(sock.remoteAddress + ":" + sock.remotePort); });
   server.listen({ host: cfg.host, port: cfg.port }, () => parentPort.postMessage({ kind: "ready", port: server.address().port }));
 } else if (cfg.kind === "udp-server") {
@@ -125,9 +131,18 @@ export function tcpServer(host = "127.0.0.1", port = 0, prefix = ""): Promise<Pe
   return start({ kind: "tcp-server", host, port, prefix });
 }
 
-/** An HTTP server answering 200 "ok" to every request; it counts TCP connections, and `data` holds `METHOD /path host=HOST[ body=BODY]` per request. */
-export function httpServer(host = "127.0.0.1", port = 0): Promise<Peer> {
-  return start({ kind: "http-server", host, port });
+/**
+ * An HTTP server answering 200 with `reply` ("ok" by default) to every
+ * request; it counts TCP connections, and `data` holds
+ * `METHOD /path host=HOST[ body=BODY]` per request.
+ */
+export function httpServer(host = "127.0.0.1", port = 0, reply = "ok"): Promise<Peer> {
+  return start({ kind: "http-server", host, port, reply });
+}
+
+/** `httpServer` over TLS with the `api.internal` certificate; `data` also names the TLS server name (`sni=`). */
+export function httpsServer(host = "127.0.0.1", port = 0): Promise<Peer> {
+  return start({ kind: "https-server", host, port, tls: { key: TLS_FIXTURES.key, cert: TLS_FIXTURES.cert } });
 }
 
 /** A UDP server that echoes each datagram to its sender. */

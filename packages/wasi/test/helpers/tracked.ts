@@ -1,6 +1,6 @@
 /** Peers started by a test file, closed after each test. */
 import { afterEach } from "vitest";
-import { httpServer, tcpClient, tcpServer, udpClient, udpServer, type Peer } from "./peers.js";
+import { httpServer, httpsServer, tcpClient, tcpServer, udpClient, udpServer, type Peer } from "./peers.js";
 
 export function trackPeers() {
   const peers: Peer[] = [];
@@ -14,6 +14,7 @@ export function trackPeers() {
   };
   return {
     httpServer: (...a: Parameters<typeof httpServer>) => track(httpServer(...a)),
+    httpsServer: (...a: Parameters<typeof httpsServer>) => track(httpsServer(...a)),
     tcpServer: (...a: Parameters<typeof tcpServer>) => track(tcpServer(...a)),
     udpServer: (...a: Parameters<typeof udpServer>) => track(udpServer(...a)),
     tcpClient: (...a: Parameters<typeof tcpClient>) => track(tcpClient(...a)),
