@@ -8,6 +8,7 @@ import { http } from "@bytecodealliance/preview2-shim";
 import { parsePolicy, type Decision } from "@netperm/core";
 import { describe, expect, it } from "vitest";
 import { Guard, guardedHttp, splitAuthority } from "../src/index.js";
+import { getRequest, sendThrough, stockHandler, type HttpOutcome } from "./guests/shim-http.js";
 import { freePort } from "./helpers/peers.js";
 import { trackPeers } from "./helpers/tracked.js";
 
@@ -15,58 +16,9 @@ const peers = trackPeers();
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const types = (http as any).types;
 
-function request(authority: string, scheme: "HTTP" | "HTTPS"): any {
-  const req = new types.OutgoingRequest(new types.Fields());
-  req.setScheme({ tag: scheme });
-  req.setAuthority(authority);
-  req.setPathWithQuery("/");
-  return req;
-}
-
 interface Sent {
   audit: Decision[];
-  outcome: { status?: number; headers?: [string, string][]; body?: string; error?: unknown };
-}
-
-/** Blocks until the future holds its value: `some(ok(ok(response)))` or `some(ok(err(code)))`. */
-function settle(future: any): any {
-  let got = future.get();
-  for (let i = 0; got === undefined && i < 200; i++) {
-    future.subscribe().block();
-    got = future.get();
-  }
-  return got;
-}
-
-/** Reads a response whole (so its connection goes back to the agent's pool): status, headers (but `date`), body. */
-function readResponse(response: any): Sent["outcome"] {
-  const headers = (response.headers().entries() as [string, Uint8Array][]).map(([k, v]): [string, string] => [k, Buffer.from(v).toString()]).filter(([k]) => k !== "date");
-  const incoming = response.consume();
-  const stream = incoming.stream();
-  let body = "";
-  for (let i = 0; i < 1000; i++) {
-    try {
-      body += Buffer.from(stream.blockingRead(65536n) as Uint8Array).toString();
-    } catch (error) {
-      if ((error as { tag?: string }).tag === "closed") break;
-      throw error;
-    }
-  }
-  stream[Symbol.dispose]?.();
-  return { status: response.status(), headers, body };
-}
-
-/** Sends a GET through `handler` (the guarded one, or the shim's own); the response read whole, or the error code. */
-function sendThrough(handler: { handle(request: any, options: any): unknown }, authority: string, scheme: "HTTP" | "HTTPS"): Sent["outcome"] {
-  try {
-    const req = request(authority, scheme);
-    types.OutgoingBody.finish(req.body(), undefined);
-    const got = settle(handler.handle(req, undefined));
-    if (got?.tag === "ok" && got.val.tag === "err") return { error: got.val.val };
-    return readResponse(got.val.val);
-  } catch (error) {
-    return { error };
-  }
+  outcome: HttpOutcome;
 }
 
 /** Sends a GET through a handler guarded by `flags`. */
@@ -117,7 +69,7 @@ describe("wasi:http outgoing-handler", () => {
 
   it("a refusal is a ready future of the shim's class: get() gives the code once, then the WIT's already-taken err", () => {
     const handler = guardedHttp(new Guard(parsePolicy(["--allow-resolve=*"])));
-    const req = request("127.0.0.1:9", "HTTP");
+    const req = getRequest("127.0.0.1:9", "HTTP");
     const future = handler.outgoingHandler.handle(req, undefined) as any;
     expect(future).toBeInstanceOf(types.FutureIncomingResponse);
     future.subscribe().block();
@@ -142,15 +94,15 @@ describe("wasi:http outgoing-handler", () => {
     const server = await peers.httpServer("127.0.0.1", 0, "a longer body, to compare");
     const flags = ["--allow-outbound=tcp://*:*"];
     for (const authority of [`localhost:${server.port}`, `127.0.0.1:${server.port}`]) {
-      const stock = sendThrough(http.outgoingHandler as any, authority, "HTTP");
+      const stock = sendThrough(stockHandler, authority, "HTTP");
       expect(stock).toMatchObject({ status: 200, body: "a longer body, to compare" });
       expect(send(flags, authority).outcome).toEqual(stock);
     }
     const closed = await freePort();
-    const stock = sendThrough(http.outgoingHandler as any, `127.0.0.1:${closed}`, "HTTP");
+    const stock = sendThrough(stockHandler, `127.0.0.1:${closed}`, "HTTP");
     expect(stock).toEqual({ error: { tag: "connection-refused" } });
     expect(send(flags, `127.0.0.1:${closed}`).outcome).toEqual(stock);
-    expect(send(flags, `localhost:${closed}`).outcome).toEqual(sendThrough(http.outgoingHandler as any, `localhost:${closed}`, "HTTP"));
+    expect(send(flags, `localhost:${closed}`).outcome).toEqual(sendThrough(stockHandler, `localhost:${closed}`, "HTTP"));
   });
 
   it("a name netperm answers by a resolve mapping reaches the mapped address with Host the name; the shim's worker never looks it up (api.internal resolves nowhere)", async () => {
@@ -222,7 +174,7 @@ describe("wasi:http outgoing-handler", () => {
     expect(sendThrough(a, authority, "HTTP")).toMatchObject({ status: 200 });
     expect(sendThrough(b, authority, "HTTP")).toMatchObject({ status: 200 });
     // The shim's own handler, unguarded in the same process, gets none of them: api.internal resolves nowhere.
-    expect(sendThrough(http.outgoingHandler as any, authority, "HTTP")).toMatchObject({ error: { tag: "DNS-error" } });
+    expect(sendThrough(stockHandler, authority, "HTTP")).toMatchObject({ error: { tag: "DNS-error" } });
     // a's two requests share one connection (keep-alive, as the shim's agent does); b's went to its own address.
     expect(await first.stats()).toMatchObject({ connections: 1, data: [`GET / host=${authority}`, `GET / host=${authority}`] });
     expect(await second.stats()).toMatchObject({ connections: 1, data: [`GET / host=${authority}`] });
