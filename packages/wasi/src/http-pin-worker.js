@@ -18,6 +18,8 @@
  *   lookup can not answer something else) and connects to the checked port.
  *   The host stays the name: `Host` and, for https, the server name and the
  *   certificate check are the name's, as without netperm.
+ * - A request made while a pin is armed that is not the pinned one is
+ *   refused (fail closed: netperm and the shim read the authority apart).
  * - The agents' pool key gets the pin, so a kept-alive connection is reused
  *   only by a request pinned to the same endpoints, never by one whose
  *   policy checked other addresses (or none). The key is kept on the
@@ -111,6 +113,24 @@ http.Agent.prototype.getName = function getPinnedName(options) {
   const key = options[PIN_KEY];
   return key === undefined ? name : `${name}:netperm-pin=${key}`;
 };
+/** `addRequest` is Node's, undocumented in its types: `(request, options)`, called by every `http.request`. */
+const agentPrototype = /** @type {{ addRequest: (request: unknown, options: ConnectOptions, ...rest: unknown[]) => unknown }} */ (/** @type {unknown} */ (http.Agent.prototype));
+const addRequest = agentPrototype.addRequest;
+/**
+ * While a pin is armed, the one request the shim makes is the pinned one; a
+ * request that does not match it (netperm read the authority otherwise than
+ * the shim did) is refused: its `http.request` throws, and the shim answers
+ * `internal-error`. Fail closed, rather than connect where nobody decided.
+ * @this {unknown} @param {unknown} request @param {ConnectOptions} options @param {unknown[]} rest
+ */
+function addPinnedRequest(request, options, ...rest) {
+  if (armed !== null && pinOf(options) === null) {
+    throw new Error(`netperm: a request to ${String(options?.host)}:${String(options?.port)} while ${armed.host}:${armed.port} is pinned; refused`);
+  }
+  return Reflect.apply(addRequest, this, [request, options, ...rest]);
+}
+agentPrototype.addRequest = addPinnedRequest;
+
 http.Agent.prototype.createConnection = pinConnections(http.Agent.prototype.createConnection);
 https.Agent.prototype.createConnection = pinConnections(https.Agent.prototype.createConnection);
 

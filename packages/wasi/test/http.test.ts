@@ -7,8 +7,9 @@
 import { http } from "@bytecodealliance/preview2-shim";
 import { parsePolicy, type Decision } from "@netperm/core";
 import { describe, expect, it } from "vitest";
+import { pin } from "../src/http-pin.js";
 import { Guard, guardedHttp, splitAuthority } from "../src/index.js";
-import { getRequest, sendThrough, stockHandler, type HttpOutcome } from "./guests/shim-http.js";
+import { getRequest, sendThrough, stockHandler, type HttpOutcome, type Scheme } from "./guests/shim-http.js";
 import { freePort } from "./helpers/peers.js";
 import { trackPeers } from "./helpers/tracked.js";
 
@@ -22,7 +23,7 @@ interface Sent {
 }
 
 /** Sends a GET through a handler guarded by `flags`. */
-function send(flags: string[], authority: string, scheme: "HTTP" | "HTTPS" = "HTTP"): Sent {
+function send(flags: string[], authority: string | undefined, scheme: "HTTP" | "HTTPS" | Scheme = "HTTP"): Sent {
   const audit: Decision[] = [];
   const handler = guardedHttp(new Guard(parsePolicy(flags), { audit: (r) => audit.push(r.decision) }));
   return { audit, outcome: sendThrough(handler.outgoingHandler, authority, scheme) };
@@ -178,5 +179,38 @@ describe("wasi:http outgoing-handler", () => {
     // a's two requests share one connection (keep-alive, as the shim's agent does); b's went to its own address.
     expect(await first.stats()).toMatchObject({ connections: 1, data: [`GET / host=${authority}`, `GET / host=${authority}`] });
     expect(await second.stats()).toMatchObject({ connections: 1, data: [`GET / host=${authority}`] });
+  });
+
+  it("a request with no scheme is https, as the shim sends it and wasmtime reads it: decided on port 443", async () => {
+    const server = await peers.httpsServer("127.0.0.2");
+    const to443 = send([`--allow-outbound=tcp://api.internal->127.0.0.2:443->${server.port}`], "api.internal", null);
+    expect(to443.outcome).toMatchObject({ status: 200, body: "ok" });
+    expect(to443.audit[0]).toMatchObject({ allowed: true, host: "api.internal", port: 443 });
+    const to80 = send([`--allow-outbound=tcp://api.internal->127.0.0.2:80->${server.port}`], "api.internal", null);
+    expect(to80.outcome).toEqual({ error: { tag: "HTTP-request-denied" } });
+    expect((await server.stats()).data).toEqual(["GET / host=api.internal sni=api.internal"]);
+  });
+
+  it("wasmtime's argument errors come before the policy: another scheme is HTTP-protocol-error, no authority HTTP-request-URI-invalid", () => {
+    for (const flags of [["--allow-outbound=tcp://*:*"], ["--allow-resolve=*"]]) {
+      const other = send(flags, "127.0.0.1:9", { tag: "other", val: "ftp" });
+      expect(other).toEqual({ audit: [], outcome: { error: { tag: "HTTP-protocol-error" } } });
+      expect(send(flags, undefined, "HTTP")).toEqual({ audit: [], outcome: { error: { tag: "HTTP-request-URI-invalid" } } });
+    }
+  });
+
+  it("fails closed in the shim's worker: a request that is not the pinned one, made while a pin is set, is refused and sends nothing", async () => {
+    const server = await peers.httpServer();
+    const unpin = pin("api.internal:80", 80, { addresses: ["127.0.0.1"], port: server.port });
+    let outcome: HttpOutcome;
+    try {
+      outcome = sendThrough(stockHandler, `127.0.0.1:${server.port}`);
+    } finally {
+      unpin();
+    }
+    expect(outcome).toMatchObject({ error: { tag: "internal-error", val: expect.stringContaining("is pinned; refused") } });
+    expect((await server.stats()).connections).toBe(0);
+    // Unpinned, the same request goes through.
+    expect(sendThrough(stockHandler, `127.0.0.1:${server.port}`)).toMatchObject({ status: 200 });
   });
 });

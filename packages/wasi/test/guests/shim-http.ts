@@ -25,11 +25,14 @@ export interface HttpOutcome {
 /** The shim's own outgoing handler, unguarded. */
 export const stockHandler: OutgoingHandler = (http as any).outgoingHandler;
 
-/** A GET of `/` at `authority`, built as a guest builds it, its body finished. */
-export function getRequest(authority: string, scheme: "HTTP" | "HTTPS"): any {
+/** A request's scheme as jco lowers it; null sets none. */
+export type Scheme = { readonly tag: "HTTP" | "HTTPS" } | { readonly tag: "other"; readonly val: string } | null;
+
+/** A GET of `/` at `authority` (none when undefined), built as a guest builds it, its body finished. */
+export function getRequest(authority: string | undefined, scheme: "HTTP" | "HTTPS" | Scheme): any {
   const request = new types.OutgoingRequest(new types.Fields());
-  request.setScheme({ tag: scheme });
-  request.setAuthority(authority);
+  if (scheme !== null) request.setScheme(typeof scheme === "string" ? { tag: scheme } : scheme);
+  if (authority !== undefined) request.setAuthority(authority);
   request.setPathWithQuery("/");
   types.OutgoingBody.finish(request.body(), undefined);
   return request;
@@ -63,7 +66,7 @@ function readResponse(response: any): HttpOutcome {
 }
 
 /** Sends a GET of `/` at `authority` through `handler`; the response read whole, or the error code (thrown or in the future). */
-export function sendThrough(handler: OutgoingHandler, authority: string, scheme: "HTTP" | "HTTPS" = "HTTP"): HttpOutcome {
+export function sendThrough(handler: OutgoingHandler, authority: string | undefined, scheme: "HTTP" | "HTTPS" | Scheme = "HTTP"): HttpOutcome {
   try {
     const got = settle(handler.handle(getRequest(authority, scheme), undefined));
     if (got?.tag === "ok" && got.val.tag === "err") return { error: got.val.val };
