@@ -2,9 +2,9 @@
  * Guarded `wasi:http/outgoing-handler`: a request is an outbound tcp
  * connection to its authority (port 80 for http, 443 for https when none is
  * given; https when no scheme is), decided like any other, after the
- * argument checks of wasmtime's `handle`; a named authority is resolved by netperm
- * and every answer decided (http-target.ts). An allowed request is the
- * shim's own, unchanged, with its connection pinned to the checked
+ * argument checks of wasmtime's `handle`; a named authority is resolved by
+ * netperm and every answer decided (http-target.ts). An allowed request is
+ * the shim's own, unchanged, with its connection pinned to the checked
  * endpoints (http-pin.ts). A refusal never reaches the shim: `handle`
  * returns a ready future holding the error code (http-refusal.ts),
  * `HTTP-request-denied` for a denial.
