@@ -12,6 +12,7 @@
 import { connect, type Socket } from "node:net";
 import type { Deadlines } from "./deadlines.js";
 import type { Endpoint } from "./gate.js";
+import { Roster } from "./roster.js";
 
 export interface Connected {
   readonly socket: Socket;
@@ -154,6 +155,9 @@ function onRelayClose(this: Tagged): void {
   }
   if (r.closed === 2) {
     unwatch(r);
+    // Nothing of this connection stays reachable from its sockets once done.
+    (r.client as Tagged)[kRelay] = undefined;
+    (r.upstream as Tagged)[kRelay] = undefined;
     r.done({ bytesUp: r.upstream.bytesWritten, bytesDown: r.upstream.bytesRead }, r.arg);
   }
 }
@@ -163,7 +167,7 @@ function onRelayClose(this: Tagged): void {
  * connections are what a proxy holds most of): a relay whose byte counts did
  * not move for its idle time is closed.
  */
-const watched = new Set<Relay>();
+const watched = new Roster<Relay>();
 let sweeper: NodeJS.Timeout | undefined;
 
 function sweep(): void {
@@ -175,7 +179,7 @@ function sweep(): void {
     return;
   }
   const now = Date.now();
-  for (const w of watched) {
+  for (const w of watched.members) {
     const seen = w.client.bytesRead + w.upstream.bytesRead;
     if (seen !== w.seen) {
       w.seen = seen;
