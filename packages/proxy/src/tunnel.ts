@@ -154,7 +154,13 @@ function onRelayDrain(this: Tagged): void {
   this[kRelay]!.peer(this).resume();
 }
 function onRelayEnd(this: Tagged): void {
-  this[kRelay]!.peer(this).end();
+  const peer = this[kRelay]!.peer(this);
+  // The last direction ends: when the peer's own end came earlier and nothing
+  // waits in its write queue, closing it sends the same FIN (the kernel sends
+  // what it holds first, and there is nothing left to read) without a
+  // shutdown before the close.
+  if (peer.readableEnded && peer.writableLength === 0) peer.destroy();
+  else peer.end();
 }
 function onRelayError(this: Tagged): void {
   const r = this[kRelay]!;
