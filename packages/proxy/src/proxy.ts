@@ -105,7 +105,6 @@ export async function createProxy(options: ProxyOptions): Promise<Proxy> {
   const auditFile: AuditFile | undefined = options.audit === undefined ? undefined : openAuditFile(options.audit);
   const events = new EventEmitter();
   const host = options.listen?.host ?? "127.0.0.1";
-  const sockets = new Set<Socket>();
   const closers = new Set<() => void>();
   let upstream = 0;
   let accepted = 0;
@@ -134,11 +133,11 @@ export async function createProxy(options: ProxyOptions): Promise<Proxy> {
     },
   };
 
-  // One sweep ends handshakes past their time (no timer per connection).
-  const handshaking = new Deadlines(limits.handshakeTimeoutMs, (s) => s.destroy());
+  // The open client sockets, each with its handshake's clock: one sweep ends
+  // handshakes past their time (no timer per connection).
+  const open = new Deadlines(limits.handshakeTimeoutMs, (s) => s.destroy());
   const forget = function (this: Socket): void {
-    sockets.delete(this);
-    handshaking.delete(this);
+    open.delete(this);
   };
   const ignore = (): undefined => undefined;
   /** Connections not yet done (their records not yet finished): `close()` waits for them. */
@@ -146,7 +145,7 @@ export async function createProxy(options: ProxyOptions): Promise<Proxy> {
   let idle: (() => void) | undefined;
   /** The one cleanup of every connection, when its front end is done with it. */
   const settled = (socket: Socket, reader: SocketReader | undefined): void => {
-    handshaking.delete(socket);
+    open.stop(socket);
     reader?.detach();
     if (!socket.destroyed) socket.destroySoon();
     live -= 1;
@@ -154,7 +153,7 @@ export async function createProxy(options: ProxyOptions): Promise<Proxy> {
   };
   const ended = (): undefined => undefined;
   /** A connection's "handshake complete" (a closure over the socket alone, so it keeps nothing else alive). */
-  const handshakeOf = (socket: Socket) => (): void => void handshaking.delete(socket);
+  const handshakeOf = (socket: Socket) => (): void => open.stop(socket);
   /** Tells the protocols apart by the first byte, as soon as it is buffered. */
   const dispatch = (reader: SocketReader): void => {
     const socket = reader.socket;
@@ -179,7 +178,6 @@ export async function createProxy(options: ProxyOptions): Promise<Proxy> {
   };
   const serve = (socket: Socket): void => {
     live += 1;
-    handshaking.add(socket);
     const reader = new SocketReader(socket);
     reader.onReadable = dispatch;
   };
@@ -187,13 +185,13 @@ export async function createProxy(options: ProxyOptions): Promise<Proxy> {
   const accept = (socket: Socket, opts?: { readonly client?: string }): void => {
     socket.on("error", ignore);
     if (opts?.client !== undefined) nameClient(socket, opts.client);
-    if (sockets.size >= limits.maxConnections) {
+    if (open.size >= limits.maxConnections) {
       rejected += 1;
       socket.destroy();
       return;
     }
     accepted += 1;
-    sockets.add(socket);
+    open.add(socket);
     socket.on("close", forget); // `close` is emitted once: no once-wrapper per connection
     serve(socket);
   };
@@ -217,16 +215,16 @@ export async function createProxy(options: ProxyOptions): Promise<Proxy> {
   const proxy: Proxy = {
     address,
     warnings,
-    stats: () => ({ connections: sockets.size, upstream, accepted, rejected }),
+    stats: () => ({ connections: open.size, upstream, accepted, rejected }),
     accept,
     close: (opts) => {
       // A later call with a shorter drain (a second Ctrl-C) cuts the drain short.
       deadline = Math.min(deadline, Date.now() + (opts?.drainMs ?? 0));
       closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-        while (sockets.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        while (open.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
         for (const closer of closers) closer();
-        for (const s of sockets) s.destroy();
+        for (const s of open.sockets()) s.destroy();
         if (live > 0) await new Promise<void>((resolve) => (idle = resolve));
         await stopped;
         await auditFile?.close();

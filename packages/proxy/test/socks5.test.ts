@@ -1,6 +1,7 @@
 import { createSocket } from "node:dgram";
+import { createServer, type AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { dial, echoServer, fakeResolver, payload, readN, sha256, startProxy, until, type EchoServer, type TestProxy } from "./helpers.js";
+import { dial, echoServer, fakeResolver, payload, readAll, readN, sha256, startProxy, until, type EchoServer, type TestProxy } from "./helpers.js";
 import { addressBytes, readReply, socksRequest } from "./socks-client.js";
 
 let proxy: TestProxy | undefined;
@@ -40,6 +41,35 @@ describe("SOCKS5 CONNECT", () => {
     expect(proxy.auditFile()).toHaveLength(1);
     expect(line!.client).toMatch(/^127\.0\.0\.1:\d+$/);
     expect(typeof line!.durationMs).toBe("number");
+  });
+
+  it("keeps the client's direction open after the target ends its own, then passes the client's bytes and end on", async () => {
+    // The target says hello and half-closes at once, then reads whatever comes until the client's end.
+    let heard: Promise<{ bytes: string; ended: boolean }> | undefined;
+    const target = createServer({ allowHalfOpen: true }, (s) => {
+      s.end("hello");
+      heard = new Promise((resolve) => {
+        const parts: Buffer[] = [];
+        s.on("data", (c: Buffer) => parts.push(c));
+        s.once("end", () => resolve({ bytes: Buffer.concat(parts).toString(), ended: true }));
+        s.once("close", () => resolve({ bytes: Buffer.concat(parts).toString(), ended: false }));
+      });
+    });
+    await new Promise<void>((resolve) => target.listen({ host: "127.0.0.1", port: 0 }, resolve));
+    const port = (target.address() as AddressInfo).port;
+    try {
+      proxy = await startProxy(["--allow-outbound=tcp://127.0.0.1"]);
+      const { socket, rep } = await socksRequest(proxy.port, 1, "ipv4", "127.0.0.1", port);
+      expect(rep).toBe(0);
+      expect((await readAll(socket)).toString()).toBe("hello");
+      socket.end("after your end");
+      await until(() => heard !== undefined, 15_000, "the target's connection");
+      expect(await heard).toEqual({ bytes: "after your end", ended: true });
+      await until(() => proxy!.audit.length === 1, 15_000, "audit record");
+      expect(proxy.audit[0]).toMatchObject({ bytesUp: "after your end".length, bytesDown: "hello".length });
+    } finally {
+      await new Promise((resolve) => target.close(resolve));
+    }
   });
 
   it("resolves a domain with its own resolver and connects to the answer", async () => {
