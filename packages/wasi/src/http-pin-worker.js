@@ -9,17 +9,20 @@
  *
  * - `arm` names the request about to be made (the host and port the shim
  *   will pass to `http.request`, from the authority) and where it may
- *   connect; `disarm` ends it. The main thread arms, makes the request
- *   through the shim and disarms, each a blocking call on this one worker,
- *   so nothing else runs between them here. Agents create a connection
- *   synchronously inside `http.request`, where the armed pin is read.
+ *   connect. The main thread arms, then makes the request through the
+ *   shim, each a blocking call on this one worker, so no other request
+ *   reaches this worker between them. The request uses the pin up (agents
+ *   read it and open a connection synchronously inside `http.request`);
+ *   `disarm` drops a pin whose request never came (the shim refused it on
+ *   the main thread).
  * - For the armed request, the agent's connection resolves the host to the
  *   checked addresses only (a `lookup` that answers them, so a second DNS
  *   lookup can not answer something else) and connects to the checked port.
  *   The host stays the name: `Host` and, for https, the server name and the
  *   certificate check are the name's, as without netperm.
  * - A request made while a pin is armed that is not the pinned one is
- *   refused (fail closed: netperm and the shim read the authority apart).
+ *   refused (fail closed: netperm and the shim read the authority apart),
+ *   and uses the pin up too.
  * - The agents' pool key gets the pin, so a kept-alive connection is reused
  *   only by a request pinned to the same endpoints, never by one whose
  *   policy checked other addresses (or none). The key is kept on the
@@ -117,17 +120,25 @@ http.Agent.prototype.getName = function getPinnedName(options) {
 const agentPrototype = /** @type {{ addRequest: (request: unknown, options: ConnectOptions, ...rest: unknown[]) => unknown }} */ (/** @type {unknown} */ (http.Agent.prototype));
 const addRequest = agentPrototype.addRequest;
 /**
- * While a pin is armed, the one request the shim makes is the pinned one; a
- * request that does not match it (netperm read the authority otherwise than
- * the shim did) is refused: its `http.request` throws, and the shim answers
- * `internal-error`. Fail closed, rather than connect where nobody decided.
+ * A pin is for the one request the shim makes next: the agent's
+ * `addRequest` (where `http.request` hands it over, and inside which the
+ * pool key is read and a new connection opened) uses it and clears it.
+ * That request must be the pinned one; one that does not match (netperm
+ * read the authority otherwise than the shim did) is refused: its
+ * `http.request` throws, and the shim answers `internal-error`. Fail closed,
+ * rather than connect where nobody decided.
  * @this {unknown} @param {unknown} request @param {ConnectOptions} options @param {unknown[]} rest
  */
 function addPinnedRequest(request, options, ...rest) {
-  if (armed !== null && pinOf(options) === null) {
-    throw new Error(`netperm: a request to ${String(options?.host)}:${String(options?.port)} while ${armed.host}:${armed.port} is pinned; refused`);
+  if (armed === null) return Reflect.apply(addRequest, this, [request, options, ...rest]);
+  try {
+    if (pinOf(options) === null) {
+      throw new Error(`netperm: a request to ${String(options?.host)}:${String(options?.port)} while ${armed.host}:${armed.port} is pinned; refused`);
+    }
+    return Reflect.apply(addRequest, this, [request, options, ...rest]);
+  } finally {
+    armed = null;
   }
-  return Reflect.apply(addRequest, this, [request, options, ...rest]);
 }
 agentPrototype.addRequest = addPinnedRequest;
 

@@ -23,20 +23,23 @@ export function shimHostPort(authority: string, defaultPort: number): { readonly
 }
 
 /**
- * Pins the next request the shim makes for `authority` (`defaultPort` its
- * scheme's) to `to`, until the returned `unpin` is called: make exactly
- * that one request in between. Throws when the pin cannot be set (the
- * caller refuses the request then); `unpin` never throws.
+ * Pins the next request the shim makes (for `authority`, `defaultPort` its
+ * scheme's) to `to`: make exactly that one request next. The request uses
+ * the pin up in the shim's worker; when the shim refuses the request before
+ * it reaches the worker (it throws), call `drop`. Throws when the pin cannot
+ * be set (the caller refuses the request then).
  */
-export function pin(authority: string, defaultPort: number, to: Endpoints): () => void {
+export function pin(authority: string, defaultPort: number, to: Endpoints): void {
   const { host, port } = shimHostPort(authority, defaultPort);
   const addresses = to.addresses.map((address) => ({ address, family: address.includes(":") ? 6 : 4 }));
   callExtension(WORKER, "arm", [{ host, port, connectPort: to.port, addresses }]);
-  return () => {
-    try {
-      callExtension(WORKER, "disarm", []);
-    } catch {
-      // The shim's worker failed: every later call of it fails too, so no request can use the pin.
-    }
-  };
+}
+
+/** Drops a pin whose request never reached the shim's worker. Never throws. */
+export function drop(): void {
+  try {
+    callExtension(WORKER, "disarm", []);
+  } catch {
+    // The shim's worker failed: every later call of it fails too, so no request can use the pin.
+  }
 }

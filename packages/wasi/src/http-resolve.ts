@@ -22,9 +22,14 @@ export type NameAnswers = { readonly ok: true; readonly addresses: readonly stri
 /** Most answers taken from one lookup (getaddrinfo gives a handful). */
 const MAX_ANSWERS = 64;
 
-/** Drains one shim lookup stream, blocking on its pollable; throws the lookup's error code. */
+/**
+ * Drains one shim lookup stream, blocking on its pollable first (a lookup is
+ * never ready at once, so asking before would be a call to the shim's
+ * worker for nothing); throws the lookup's error code.
+ */
 function drain(stream: ShimObject): WitIpAddress[] {
   const answers: WitIpAddress[] = [];
+  (stream.subscribe() as { block(): void }).block();
   for (let polls = 0; polls < 10_000 && answers.length < MAX_ANSWERS; ) {
     let next: WitIpAddress | undefined;
     try {

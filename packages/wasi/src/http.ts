@@ -14,7 +14,7 @@ import { splitAuthority as splitHostPort, type Authority } from "@netperm/core";
 import type { ShimObject } from "./context.js";
 import type { Guard } from "./guard.js";
 import { refusalClass } from "./http-refusal.js";
-import { pin, type Endpoints } from "./http-pin.js";
+import { drop, pin, type Endpoints } from "./http-pin.js";
 import { createNameResolver } from "./http-resolve.js";
 import { DENIED, httpTarget, type HttpErrorCode, type ResolveName } from "./http-target.js";
 
@@ -69,16 +69,16 @@ export function guardedHttp(guard: Guard, base: ShimObject = shimHttp) {
         const checked = checkRequest(guard, lookup, request);
         if (checked.kind === "invalid") throw checked.error;
         if (checked.kind === "refused") return new Refused(checked.error);
-        let unpin: () => void;
         try {
-          unpin = pin(checked.authority, checked.defaultPort, checked.to);
+          pin(checked.authority, checked.defaultPort, checked.to);
         } catch {
           return new Refused(DENIED);
         }
         try {
           return base.outgoingHandler.handle(request, options);
-        } finally {
-          unpin();
+        } catch (error) {
+          drop(); // the shim refused the request on this thread (HTTP-request-URI-invalid, say): its pin is unused
+          throw error;
         }
       },
     },

@@ -199,18 +199,26 @@ describe("wasi:http outgoing-handler", () => {
     }
   });
 
-  it("fails closed in the shim's worker: a request that is not the pinned one, made while a pin is set, is refused and sends nothing", async () => {
+  it("fails closed in the shim's worker: a request that is not the pinned one, made while a pin is set, is refused, sends nothing, and uses the pin up", async () => {
     const server = await peers.httpServer();
-    const unpin = pin("api.internal:80", 80, { addresses: ["127.0.0.1"], port: server.port });
-    let outcome: HttpOutcome;
-    try {
-      outcome = sendThrough(stockHandler, `127.0.0.1:${server.port}`);
-    } finally {
-      unpin();
-    }
+    pin("api.internal:80", 80, { addresses: ["127.0.0.1"], port: server.port });
+    const outcome = sendThrough(stockHandler, `127.0.0.1:${server.port}`);
     expect(outcome).toMatchObject({ error: { tag: "internal-error", val: expect.stringContaining("is pinned; refused") } });
     expect((await server.stats()).connections).toBe(0);
-    // Unpinned, the same request goes through.
+    // The pin is gone: the same request goes through.
     expect(sendThrough(stockHandler, `127.0.0.1:${server.port}`)).toMatchObject({ status: 200 });
+  });
+
+  it("a request the shim refuses before it reaches its worker (no path: HTTP-request-URI-invalid) leaves no pin behind", async () => {
+    const server = await peers.httpServer();
+    const handler = guardedHttp(new Guard(parsePolicy(["--allow-outbound=tcp://*:*", "--allow-resolve=api.internal->127.0.0.1"]))).outgoingHandler;
+    const request = new types.OutgoingRequest(new types.Fields());
+    request.setScheme({ tag: "HTTP" });
+    request.setAuthority(`api.internal:${server.port}`);
+    types.OutgoingBody.finish(request.body(), undefined);
+    expect(() => handler.handle(request, undefined)).toThrow(expect.objectContaining({ tag: "HTTP-request-URI-invalid" }));
+    // Another request, unguarded, is not held to the dropped pin.
+    expect(sendThrough(stockHandler, `127.0.0.1:${server.port}`)).toMatchObject({ status: 200 });
+    expect((await server.stats()).connections).toBe(1);
   });
 });
