@@ -156,9 +156,8 @@ export default function create() {
       return true;
     }
     if (operation === "arm") {
-      const pin = /** @type {Pin} */ (args[0]);
-      const key = `${pin.addresses.map((a) => a.address).join(",")}@${pin.connectPort}`;
-      armed = { host: pin.host, port: pin.port, connectPort: pin.connectPort, addresses: pin.addresses.map((a) => ({ address: a.address, family: a.family })), key };
+      const pin = /** @type {Pin} */ (args[0]); // a copy already: the shim's call clones its arguments
+      armed = { ...pin, key: `${pin.addresses.map((a) => a.address).join(",")}@${pin.connectPort}` };
       return true;
     }
     throw new Error(`netperm http pin: unknown operation ${operation}`);
