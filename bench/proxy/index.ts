@@ -5,11 +5,12 @@
  * a C client and a C target (`native/npbench.c`, compiled at start) so the
  * load generator is not the bottleneck. Loopback only, every loop bounded.
  *
- * Per contender and repetition: bulk up and down, sequential connections
- * (open, 32-byte echo, the target closes; p50/p99 connect latency), 50
- * concurrent, denied connections (sequential, to the deny port), proxy CPU
- * per connection (/proc/<pid>/stat of the proxy's process tree over the
- * sequential run) and RSS per idle connection (2000 tunnels held). The
+ * Per contender and repetition, each in a process started for it: after 200
+ * connections to warm up, RSS per idle connection (2000 tunnels held), then
+ * bulk up and down, sequential connections (open, 32-byte echo, the target
+ * closes; p50/p99 connect latency), 50 concurrent, denied connections
+ * (sequential, to the deny port), and the proxy's CPU per connection
+ * (/proc/<pid>/stat of its process tree over the sequential run). The
  * repetitions are interleaved across contenders and the table shows the
  * median of each figure; ratios are to direct in the same run. The load
  * average is recorded at the start of each repetition, and the share of CPU
@@ -49,12 +50,25 @@ async function measure(bin: string, c: Running | undefined, ports: TargetPorts, 
   const pport = c?.port ?? 0;
   const tree = (): number[] => (c === undefined ? [] : processTree(c.pid));
   const s: Sample = {};
+  await runClient<Rate>(bin, ["rate", proto, pport, ports.close, 1, 200, 2, 0], 30); // warm-up
+  if (c !== undefined) {
+    // First, while the process has freed nothing yet: memory a proxy keeps
+    // after bulk transfers (glibc's freed heap; the CLI keeps up to 64 MiB)
+    // would hold the tunnels without the RSS moving.
+    await sleep(o.gapMs);
+    const before = rssKiB(tree());
+    const held = await holdTunnels(bin, proto, pport, ports.echo, o.idle);
+    await sleep(1000);
+    const during = rssKiB(tree());
+    await held.release();
+    if (held.failed > 0) throw new Error(`${c.name}: ${held.failed} of ${o.idle} idle tunnels failed`);
+    s.rss_kib_per_idle = (during - before) / held.held;
+  }
   for (const dir of ["up", "down"] as const) {
     const b = await runClient<Bulk>(bin, ["bulk", proto, pport, ports.bulk, dir, o.bulkBytes, 20], 40);
     if (!b.complete) throw new Error(`${c?.name ?? "direct"}: bulk ${dir} incomplete`);
     s[`bulk_${dir}_MBps`] = b.MBps;
   }
-  await runClient<Rate>(bin, ["rate", proto, pport, ports.close, 1, 200, 2, 0], 30); // warm-up
   await sleep(o.gapMs);
   const pids = tree();
   const c0 = cpuSeconds(pids);
@@ -75,16 +89,6 @@ async function measure(bin: string, c: Running | undefined, ports: TargetPorts, 
     if (den.failed > 0) throw new Error(`${c.name}: ${den.failed} denied requests were not refused as they should be`);
     s.denied_per_s = den.perSecond;
     s.cpu_us_per_denied = ((cpuSeconds(pids) - d0) / den.denied) * 1e6;
-  }
-  if (c !== undefined) {
-    await sleep(o.gapMs);
-    const before = rssKiB(tree());
-    const held = await holdTunnels(bin, proto, pport, ports.echo, o.idle);
-    await sleep(1000);
-    const during = rssKiB(tree());
-    await held.release();
-    if (held.failed > 0) throw new Error(`${c.name}: ${held.failed} of ${o.idle} idle tunnels failed`);
-    s.rss_kib_per_idle = (during - before) / held.held;
   }
   return s;
 }
@@ -120,28 +124,36 @@ async function main(): Promise<void> {
   const prof = values.profile === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${values.profile}`];
   // Keys for --only: direct, socks5, connect, workers, microsocks, pondwader, minimal.
   const wanted = (key: string): boolean => only === undefined || only.includes(key);
-  const contenders: (Running | undefined)[] = [];
+  // Each contender is started afresh for each repetition (and stopped after
+  // it): every repetition gets its own process, its own heap layout (which
+  // moves bulk figures by itself: see packages/proxy/src/freed-heap.ts) and
+  // an idle-memory figure not masked by memory an earlier transfer freed.
+  const starters: (() => Promise<Running | undefined>)[] = [];
+  if (wanted("direct")) starters.push(async () => undefined);
+  if (wanted("socks5")) starters.push(() => startNetperm("netperm SOCKS5", "socks5", ports.deny, [], prof));
+  if (wanted("connect")) starters.push(() => startNetperm("netperm HTTP CONNECT", "connect", ports.deny));
+  if (wanted("workers")) starters.push(() => startNetperm("netperm SOCKS5 --workers 2", "socks5", ports.deny, ["--workers=2"]));
+  if (wanted("microsocks")) starters.push(() => startMicrosocks(19305));
+  if (wanted("pondwader")) starters.push(() => startNodeAnchor("@pondwader/socks5-server (Node)", "pondwader.mjs", ports.deny));
+  if (wanted("minimal")) starters.push(() => startNodeAnchor("minimal Node relay", "minimal-relay.mjs", ports.deny));
   const started = Date.now();
   // The commit the contenders run (read now: the worktree may move on during a long run).
   const commit = gitCommit();
+  let running: Running | undefined;
   try {
-    if (wanted("direct")) contenders.push(undefined);
-    if (wanted("socks5")) contenders.push(await startNetperm("netperm SOCKS5", "socks5", ports.deny, [], prof));
-    if (wanted("connect")) contenders.push(await startNetperm("netperm HTTP CONNECT", "connect", ports.deny));
-    if (wanted("workers")) contenders.push(await startNetperm("netperm SOCKS5 --workers 2", "socks5", ports.deny, ["--workers=2"]));
-    if (wanted("microsocks")) contenders.push(await startMicrosocks(19305));
-    if (wanted("pondwader")) contenders.push(await startNodeAnchor("@pondwader/socks5-server (Node)", "pondwader.mjs", ports.deny));
-    if (wanted("minimal")) contenders.push(await startNodeAnchor("minimal Node relay", "minimal-relay.mjs", ports.deny));
-    const present = contenders.filter((c, i) => c !== undefined || (i === 0 && wanted("direct")));
     const samples = new Map<string, Sample[]>();
     const loads: number[][] = [];
     for (let rep = 1; rep <= o.reps; rep++) {
       loads.push(loadavg().map((l) => Number(l.toFixed(2))));
-      for (const c of present) {
-        const name = c?.name ?? "direct";
+      for (const [i, start] of starters.entries()) {
+        running = await start();
+        if (running === undefined && !(i === 0 && wanted("direct"))) continue; // skipped, and said why
+        const name = running?.name ?? "direct";
         process.stderr.write(`bench proxy: rep ${rep}/${o.reps} ${name} (load ${loadavg()[0]!.toFixed(2)})\n`);
-        const s = await measure(bin, c, ports, o);
+        const s = await measure(bin, running, ports, o);
         samples.set(name, [...(samples.get(name) ?? []), s]);
+        await running?.stop();
+        running = undefined;
       }
     }
     loads.push(loadavg().map((l) => Number(l.toFixed(2))));
@@ -156,7 +168,7 @@ async function main(): Promise<void> {
     const file = saveResult("proxy", new Date(started), values.quick === true, { git: commit, machine, options: o, rows });
     process.stderr.write(`bench proxy: wrote ${file}\n`);
   } finally {
-    for (const c of contenders) await c?.stop();
+    await running?.stop();
     target.kill();
   }
 }

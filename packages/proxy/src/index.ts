@@ -5,6 +5,7 @@
 export { createProxy, listenWarnings, systemResolver, type Proxy, type ProxyOptions, type ProxyStats } from "./proxy.js";
 export type { Resolver, Endpoint, GateRequest, GateResult } from "./gate.js";
 export { createGate } from "./gate.js";
+export { keepFreedMemory } from "./freed-heap.js";
 export { DEFAULT_LIMITS, type Limits, type DecisionEvent } from "./limits.js";
 export type { ProxyFrontEnd } from "./audit.js";
 export type { AuditRecord } from "@netperm/core";
