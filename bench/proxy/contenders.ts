@@ -80,8 +80,8 @@ export function startNetperm(name: string, proto: Proto, denyPort: number, extra
   return started(name, proto, proc, true);
 }
 
-export function startNodeAnchor(name: string, file: string, denyPort: number): Promise<Running> {
-  const proc = spawn(process.execPath, [join(here, "anchors", file), String(denyPort)], { cwd: here, stdio: ["ignore", "pipe", "inherit"] });
+export function startNodeAnchor(name: string, file: string, denyPort: number, extra: readonly string[] = []): Promise<Running> {
+  const proc = spawn(process.execPath, [join(here, "anchors", file), String(denyPort), ...extra], { cwd: here, stdio: ["ignore", "pipe", "inherit"] });
   return started(name, "socks5", proc, true);
 }
 

@@ -1,7 +1,8 @@
 /**
  * `pnpm bench proxy [--quick] [--reps N] [--only a,b] [--profile DIR] [--no-save]`:
  * netperm's proxy against a direct connection, microsocks (C), a Node SOCKS5
- * library and a minimal policy-free Node relay, side by side in one run, with
+ * library and a minimal policy-free Node relay (also in a second form that
+ * keeps TCP half-close, as netperm does), side by side in one run, with
  * a C client and a C target (`native/npbench.c`, compiled at start) so the
  * load generator is not the bottleneck. Loopback only, every loop bounded.
  *
@@ -122,7 +123,7 @@ async function main(): Promise<void> {
   const ports: TargetPorts = { echo: 19301, bulk: 19302, close: 19304, deny: 19303 };
   const target = await startTarget(bin, ports);
   const prof = values.profile === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${values.profile}`];
-  // Keys for --only: direct, socks5, connect, workers, microsocks, pondwader, minimal.
+  // Keys for --only: direct, socks5, connect, workers, microsocks, pondwader, minimal, half-close.
   const wanted = (key: string): boolean => only === undefined || only.includes(key);
   // Each contender is started afresh for each repetition (and stopped after
   // it): every repetition gets its own process, its own heap layout (which
@@ -136,6 +137,7 @@ async function main(): Promise<void> {
   if (wanted("microsocks")) starters.push(() => startMicrosocks(19305));
   if (wanted("pondwader")) starters.push(() => startNodeAnchor("@pondwader/socks5-server (Node)", "pondwader.mjs", ports.deny));
   if (wanted("minimal")) starters.push(() => startNodeAnchor("minimal Node relay", "minimal-relay.mjs", ports.deny));
+  if (wanted("half-close")) starters.push(() => startNodeAnchor("minimal Node relay, half-close kept", "minimal-relay.mjs", ports.deny, ["half-close"]));
   const started = Date.now();
   // The commit the contenders run (read now: the worktree may move on during a long run).
   const commit = gitCommit();

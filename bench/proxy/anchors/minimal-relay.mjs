@@ -1,12 +1,16 @@
 // The floor: a policy-free Node SOCKS5 relay (CONNECT to IPv4 only, net.connect + pipe), with
 // one check (the deny port gets reply 2) so that denied connections/s can be compared.
-// usage: node minimal-relay.mjs DENY_PORT   (prints the port it listens on, 127.0.0.1)
+// By default, when either side ends it closes both, as most small relays do; with
+// `half-close` it keeps TCP half-close as netperm does (an end is passed on, the other
+// direction goes on until it ends too): what a relay that keeps TCP's semantics pays.
+// usage: node minimal-relay.mjs DENY_PORT [half-close]   (prints the port it listens on, 127.0.0.1)
 import { connect, createServer } from "node:net";
 
 const denyPort = Number(process.argv[2]);
+const halfClose = process.argv[3] === "half-close";
 const reply = (rep) => Buffer.from([5, rep, 0, 1, 0, 0, 0, 0, 0, 0]);
 
-const server = createServer({ noDelay: true }, (client) => {
+const server = createServer({ noDelay: true, allowHalfOpen: halfClose }, (client) => {
   let buf = Buffer.alloc(0);
   let greeted = false;
   client.on("error", () => client.destroy());
@@ -26,7 +30,7 @@ const server = createServer({ noDelay: true }, (client) => {
     client.off("data", onData);
     client.pause();
     if (port === denyPort) return void client.end(reply(2));
-    const upstream = connect({ host, port, noDelay: true });
+    const upstream = connect({ host, port, noDelay: true, allowHalfOpen: halfClose });
     upstream.once("connect", () => {
       client.write(reply(0));
       if (rest.length > 0) upstream.write(rest);
