@@ -8,7 +8,7 @@
  *
  * Per contender and repetition, each in a process started for it: after 200
  * connections to warm up, RSS per idle connection (2000 tunnels held), then
- * bulk up and down, sequential connections (open, 32-byte echo, the target
+ * bulk up and down (after one eighth of the bytes up to warm up), sequential connections (open, 32-byte echo, the target
  * closes; p50/p99 connect latency), 50 concurrent, denied connections
  * (sequential, to the deny port), and the proxy's CPU per connection
  * (/proc/<pid>/stat of its process tree over the sequential run). The
@@ -65,6 +65,9 @@ async function measure(bin: string, c: Running | undefined, ports: TargetPorts, 
     if (held.failed > 0) throw new Error(`${c.name}: ${held.failed} of ${o.idle} idle tunnels failed`);
     s.rss_kib_per_idle = (during - before) / held.held;
   }
+  // One transfer to warm up (JIT, and the heap the read buffers come from), as
+  // the connection figures have their warm-up connections.
+  await runClient<Bulk>(bin, ["bulk", proto, pport, ports.bulk, "up", o.bulkBytes / 8, 20], 40);
   for (const dir of ["up", "down"] as const) {
     const b = await runClient<Bulk>(bin, ["bulk", proto, pport, ports.bulk, dir, o.bulkBytes, 20], 40);
     if (!b.complete) throw new Error(`${c?.name ?? "direct"}: bulk ${dir} incomplete`);

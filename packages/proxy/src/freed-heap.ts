@@ -35,5 +35,10 @@ let done = false;
 export function keepFreedMemory(): void {
   if (done) return;
   done = true;
-  void Buffer.allocUnsafeSlow(BLOCK);
+  try {
+    void Buffer.allocUnsafeSlow(BLOCK);
+  } catch {
+    // No 32 MiB of address space to spare (a tight `ulimit -v`): the proxy
+    // works as before, only without the tuning.
+  }
 }
