@@ -8,8 +8,9 @@
  *
  * Per contender and repetition, each in a process started for it: after 200
  * connections to warm up, RSS per idle connection (2000 tunnels held), then
- * bulk up and down (after one eighth of the bytes up to warm up), sequential connections (open, 32-byte echo, the target
- * closes; p50/p99 connect latency), 50 concurrent, denied connections
+ * bulk up and down (after an eighth of the bytes up, to warm up), sequential
+ * connections (open, 32-byte echo, the target closes; p50/p99 connect
+ * latency), 50 concurrent, denied connections
  * (sequential, to the deny port), and the proxy's CPU per connection
  * (/proc/<pid>/stat of its process tree over the sequential run). The
  * repetitions are interleaved across contenders and the table shows the
