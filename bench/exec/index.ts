@@ -12,7 +12,7 @@ import { createServer, type Socket } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parsePolicy } from "@netperm/core";
-import { createProxy, execIsolated } from "@netperm/proxy";
+import { createProxy, execIsolated, keepFreedMemory } from "@netperm/proxy";
 import { machine, median, saveResult } from "../record.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -76,6 +76,7 @@ async function main(): Promise<void> {
   const policy = parsePolicy(["--allow-outbound=tcp://localhost"]);
   const bytes = (quick ? 64 : 256) * 1024 * 1024;
   const seqN = quick ? 200 : 1000;
+  keepFreedMemory(); // as the CLI's proxy does
   const proxy = await createProxy({ policy });
   const direct = (mode: string, n: number): Promise<number> =>
     new Promise((resolve, reject) =>
