@@ -17,7 +17,6 @@ describe("Roster", () => {
       expect(r.stamps[r.members.indexOf(item)]).toBe(100 + item.id);
     }
     for (const item of [items[0]!, items[2]!, items[5]!]) {
-      
       expect(r.stampOf(item)).toBeUndefined();
       expect(r.delete(item)).toBe(false);
     }
@@ -41,5 +40,21 @@ describe("Roster", () => {
     r.add(a, 4);
     expect(members(r)).toEqual([b, a]);
     expect([...r.stamps]).toEqual([3, 4]);
+  });
+
+  it("does not take another roster's member for its own, and refuses to share it", () => {
+    const a = new Roster<object>();
+    const b = new Roster<object>();
+    const x = {};
+    const y = {};
+    a.add(x, 5);
+    b.add(y, 6);
+    expect(b.stampOf(x)).toBeUndefined();
+    expect(b.delete(x)).toBe(false);
+    b.restamp(x, 9);
+    expect(() => b.add(x, 1)).toThrow(/another roster/);
+    expect(a.stampOf(x)).toBe(5);
+    expect(members(a)).toEqual([x]);
+    expect(members(b)).toEqual([y]);
   });
 });

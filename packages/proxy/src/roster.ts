@@ -14,7 +14,9 @@
  *
  * The index is kept on the member under one symbol shared by every roster
  * (one property name, so the stores stay cheap): an object is a member of
- * one roster at a time.
+ * one roster at a time. Every method checks the index against its own list,
+ * so another roster's member is not one here, and adding it here throws
+ * instead of corrupting the other.
  */
 const kSlot = Symbol("netperm.roster");
 
@@ -33,7 +35,10 @@ export class Roster<T extends object> {
   /** Adds `item` carrying `stamp` (no effect when it is a member already). */
   add(item: T, stamp = 0): void {
     const slotted = item as Slotted;
-    if (slotted[kSlot] !== undefined) return;
+    if (slotted[kSlot] !== undefined) {
+      if (this.slotOf(item) !== undefined) return;
+      throw new Error("Roster: the object is a member of another roster");
+    }
     slotted[kSlot] = this.members.length;
     this.members.push(item);
     this.stamps.push(stamp);
@@ -41,10 +46,9 @@ export class Roster<T extends object> {
 
   /** Removes `item`; false when it was not a member. */
   delete(item: T): boolean {
-    const slotted = item as Slotted;
-    const i = slotted[kSlot];
+    const i = this.slotOf(item);
     if (i === undefined) return false;
-    slotted[kSlot] = undefined;
+    (item as Slotted)[kSlot] = undefined;
     const last = this.members.pop()!;
     const stamp = this.stamps.pop()!;
     if (last !== item) {
@@ -57,13 +61,19 @@ export class Roster<T extends object> {
 
   /** The number `item` carries, or undefined when it is not a member. */
   stampOf(item: T): number | undefined {
-    const i = (item as Slotted)[kSlot];
+    const i = this.slotOf(item);
     return i === undefined ? undefined : this.stamps[i];
   }
 
   /** Changes the number a member carries (no effect on a non-member). */
   restamp(item: T, stamp: number): void {
-    const i = (item as Slotted)[kSlot];
+    const i = this.slotOf(item);
     if (i !== undefined) this.stamps[i] = stamp;
+  }
+
+  /** `item`'s index in this roster, or undefined when it is not a member of this one. */
+  private slotOf(item: T): number | undefined {
+    const i = (item as Slotted)[kSlot];
+    return i !== undefined && this.members[i] === item ? i : undefined;
   }
 }
